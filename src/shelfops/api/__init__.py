@@ -1,0 +1,1 @@
+"""The HTTP API: app factory, auth, error handlers, router registration."""

@@ -1,0 +1,49 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from shelfops import __version__
+from shelfops.api import health
+from shelfops.api.errors import install_error_handlers
+from shelfops.api.routers import api_router
+from shelfops.config import Settings, get_settings
+from shelfops.kit.db import create_engine, create_sessionmaker
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Routes name their operation ids explicitly; this is only the fallback.
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API. The engine is created in the lifespan, i.e. per process."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="ShelfOps API",
+        version=__version__,
+        description="Demand forecasting and replenishment for retailers.",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api_router, prefix="/api/v1")
+    return app

@@ -1,0 +1,1 @@
+"""Stores, products and suppliers."""

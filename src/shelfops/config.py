@@ -1,0 +1,112 @@
+"""The one settings object. Every knob is an environment variable prefixed ``SHELFOPS_``.
+
+With no environment at all ShelfOps runs *embedded*: a SQLite file under ``./var/``,
+background work in-process, local files under ``./var/``. Production sets
+``SHELFOPS_ENV=production`` plus real URLs, and then refuses to start without secrets.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only ever used in embedded/dev mode; production must provide its own (checked below).
+_EMBEDDED_SECRET = "shelfops-embedded-not-secret"  # noqa: S105 - see above
+
+
+class Environment(StrEnum):
+    """How ShelfOps is being run."""
+
+    EMBEDDED = "embedded"
+    DEV = "dev"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """All configuration, read once from the environment (prefix ``SHELFOPS_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="SHELFOPS_", env_file=None, extra="ignore")
+
+    env: Environment = Environment.EMBEDDED
+    var_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; defaults to a SQLite file under var_dir.",
+    )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="URL of the schema owner used for migrations; defaults to database_url.",
+    )
+    db_app_role: str = Field(
+        default="shelfops_app",
+        description=(
+            "PostgreSQL role the application acts as (SET ROLE on every connection) so that "
+            "row-level security applies even if the login role is privileged. Empty disables."
+        ),
+    )
+    db_pool_size: int = 10
+    broker_url: str | None = Field(
+        default=None, description="Celery broker; when unset, tasks run in-process."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Key for encrypting integration credentials at rest."
+    )
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    ingest_chunk_rows: int = 500_000
+
+    @model_validator(mode="after")
+    def _require_secrets_in_production(self) -> Settings:
+        if self.env is Environment.PRODUCTION:
+            missing = [
+                name
+                for name, value in (
+                    ("SHELFOPS_DATABASE_URL", self.database_url),
+                    ("SHELFOPS_BROKER_URL", self.broker_url),
+                    ("SHELFOPS_SECRET_KEY", self.secret_key),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"production mode needs {', '.join(missing)} to be set")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The application database URL (SQLite under ``var_dir`` when none is set)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / 'shelfops.db').resolve()}"
+
+    @property
+    def resolved_migration_url(self) -> str:
+        """The URL migrations run with (the schema owner)."""
+        return self.migration_database_url or self.resolved_database_url
+
+    @property
+    def resolved_secret_key(self) -> str:
+        """The secret key; the embedded placeholder only outside production."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return _EMBEDDED_SECRET
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether the application database is PostgreSQL."""
+        return self.resolved_database_url.startswith("postgresql")
+
+    @property
+    def tasks_in_process(self) -> bool:
+        """Background work runs in-process when no broker is configured."""
+        return self.broker_url is None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()

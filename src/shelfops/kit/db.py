@@ -1,0 +1,122 @@
+"""Database engines and sessions, with the tenant bound to every transaction.
+
+A session knows its tenant through ``session.info["customer_id"]``. On PostgreSQL each
+transaction starts with ``set_config('app.current_customer_id', …, true)`` so that the
+row-level security policies (migration 0002) see the tenant; services additionally filter
+by ``customer_id`` themselves, so isolation holds on SQLite too.
+
+Engines are built per process (never shared across a fork) by whoever owns the process:
+the API's lifespan, a CLI command or a worker's init hook.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.pool import NullPool
+
+from shelfops.config import Settings
+
+TENANT_SETTING = "app.current_customer_id"
+
+
+def create_engine(
+    settings: Settings, *, url: str | None = None, as_app_role: bool = True
+) -> AsyncEngine:
+    """Build an async engine for ``url`` (default: the application database).
+
+    On PostgreSQL with ``as_app_role`` every new connection runs ``SET ROLE`` to the
+    application role, so row-level security applies even when the login role owns the
+    tables. Migrations pass ``as_app_role=False``.
+    """
+    url = url or settings.resolved_database_url
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    engine = create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+    )
+    if as_app_role and settings.db_app_role:
+        role = settings.db_app_role
+
+        def _set_role(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f'SET ROLE "{role}"')
+            cursor.close()
+
+        event.listen(engine.sync_engine, "connect", _set_role)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Foreign keys are off by default in SQLite; WAL lets readers and one writer coexist.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class TenantSession(Session):
+    """Sync session class behind our ``AsyncSession``; binds the tenant per transaction."""
+
+
+@event.listens_for(TenantSession, "after_begin")
+def _bind_tenant(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
+    customer_id = session.info.get("customer_id")
+    if connection.dialect.name != "postgresql":
+        return
+    # is_local=true: the setting dies with the transaction, so a pooled connection
+    # never carries one tenant's id into another tenant's request.
+    connection.execute(
+        text("SELECT set_config(:name, :value, true)"),
+        {"name": TENANT_SETTING, "value": str(customer_id) if customer_id else ""},
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """A session factory whose sessions bind their tenant on every transaction."""
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=TenantSession)
+
+
+@asynccontextmanager
+async def tenant_transaction(
+    sessionmaker: async_sessionmaker[AsyncSession], customer_id: uuid.UUID | None
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work for one tenant: commits on success, rolls back on any error.
+
+    This is the edge where commits happen (API request, CLI command, task); services
+    only flush.
+    """
+    async with sessionmaker() as session:
+        session.info["customer_id"] = customer_id
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def tenant_of(session: AsyncSession) -> uuid.UUID:
+    """The tenant bound to ``session``; raises if none is (a programming error)."""
+    customer_id = session.info.get("customer_id")
+    if not isinstance(customer_id, uuid.UUID):
+        raise RuntimeError("session has no tenant bound")
+    return customer_id

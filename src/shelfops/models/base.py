@@ -1,0 +1,83 @@
+"""Declarative base, shared column types and the tenant mixin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+# Stable constraint names so Alembic migrations are reproducible on both dialects.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# JSONB on PostgreSQL (so ``metrics->>'mae'`` works and can be indexed), JSON elsewhere.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-aware now, the default for every timestamp column."""
+    return dt.datetime.now(dt.UTC)
+
+
+def one_of(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:
+    """A CHECK constraint restricting ``column`` to ``values`` (status columns)."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name or f"{column}_valid")
+
+
+class Base(DeclarativeBase):
+    """Base of every table; one metadata for Alembic."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012 - SQLAlchemy reads this class attr
+        dict[str, Any]: JSONType,
+        dt.datetime: DateTime(timezone=True),
+    }
+
+
+class TenantMixin:
+    """Every tenant-owned row carries ``customer_id`` (and RLS keys on it).
+
+    Tables whose composite indexes already lead with ``customer_id`` set
+    ``__tenant_index__ = False`` so bulk loads do not maintain a redundant index.
+    """
+
+    __tenant_index__: bool = True
+
+    @declared_attr
+    def customer_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805 - declared_attr receives the class
+        return mapped_column(
+            ForeignKey("customers.customer_id", ondelete="CASCADE"),
+            nullable=False,
+            index=cls.__tenant_index__,
+        )
+
+
+class Timestamped:
+    """``created_at`` / ``updated_at`` maintained by the ORM."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.now()
+    )

@@ -1,0 +1,145 @@
+"""Reorder policies, purchase orders with their lines and decisions, and stock alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shelfops.models.base import Base, BigIntPK, TenantMixin, Timestamped, one_of, utcnow
+
+
+class POStatus(StrEnum):
+    """suggested → approved | edited | rejected → received."""
+
+    SUGGESTED = "suggested"
+    APPROVED = "approved"
+    EDITED = "edited"
+    REJECTED = "rejected"
+    RECEIVED = "received"
+
+
+class AlertStatus(StrEnum):
+    """Stock alert status flow."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+class ReorderPolicy(TenantMixin, Timestamped, Base):
+    """The current replenishment parameters of one store × product."""
+
+    __tablename__ = "reorder_policies"
+    __table_args__ = (
+        UniqueConstraint("store_id", "product_id"),
+        CheckConstraint("service_level > 0 AND service_level < 1", name="service_level"),
+    )
+
+    policy_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.store_id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.product_id", ondelete="CASCADE"))
+    service_level: Mapped[float] = mapped_column(Float, default=0.95)
+    service_level_kind: Mapped[str] = mapped_column(String(16), default="cycle")
+    service_level_overridden: Mapped[bool] = mapped_column(default=False)
+    lead_time_days: Mapped[float | None] = mapped_column(Float)
+    safety_stock: Mapped[float | None] = mapped_column(Float)
+    reorder_point: Mapped[float | None] = mapped_column(Float)
+    order_up_to: Mapped[float | None] = mapped_column(Float)
+    economic_order_qty: Mapped[float | None] = mapped_column(Float)
+    min_order_qty: Mapped[int | None]
+    pack_size: Mapped[int | None]
+    model_version: Mapped[str | None] = mapped_column(String(32))
+    computed_at: Mapped[dt.datetime | None]
+
+
+class PurchaseOrder(TenantMixin, Timestamped, Base):
+    """An order to one supplier for one store; lines carry the products."""
+
+    __tablename__ = "purchase_orders"
+    __tenant_index__ = False
+    __table_args__ = (
+        one_of("status", [s.value for s in POStatus]),
+        Index("ix_purchase_orders_customer_status", "customer_id", "status"),
+    )
+
+    po_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.store_id", ondelete="CASCADE"))
+    supplier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suppliers.supplier_id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(16), default=POStatus.SUGGESTED.value)
+    source: Mapped[str] = mapped_column(String(16), default="suggested")
+    order_date: Mapped[dt.date | None]
+    expected_delivery_date: Mapped[dt.date | None]
+    received_date: Mapped[dt.date | None]
+    total_cost: Mapped[float | None] = mapped_column(Float)
+
+
+class PurchaseOrderLine(TenantMixin, Base):
+    """One product on a purchase order: suggested, ordered and received quantities."""
+
+    __tablename__ = "purchase_order_lines"
+    __table_args__ = (
+        UniqueConstraint("po_id", "product_id"),
+        CheckConstraint("quantity >= 0", name="quantity"),
+    )
+
+    line_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    po_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("purchase_orders.po_id", ondelete="CASCADE"), index=True
+    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.product_id", ondelete="CASCADE"))
+    suggested_quantity: Mapped[float | None] = mapped_column(Float)
+    quantity: Mapped[float] = mapped_column(Float)
+    unit_cost: Mapped[float | None] = mapped_column(Float)
+    received_quantity: Mapped[float | None] = mapped_column(Float)
+
+
+class PODecision(TenantMixin, Base):
+    """A person's decision on a purchase order: who, what, why."""
+
+    __tablename__ = "po_decisions"
+    __table_args__ = (one_of("decision", [s.value for s in POStatus if s != POStatus.SUGGESTED]),)
+
+    decision_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    po_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("purchase_orders.po_id", ondelete="CASCADE"), index=True
+    )
+    decision: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str] = mapped_column(String(200))
+    reason_code: Mapped[str | None] = mapped_column(String(64))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # Quantities per line before and after, and receiving discrepancies.
+    changes: Mapped[dict[str, Any] | None]
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Alert(TenantMixin, Base):
+    """A stock alert (predicted stock-out, reorder recommended, phantom stock, …)."""
+
+    __tablename__ = "alerts"
+    __tenant_index__ = False
+    __table_args__ = (
+        one_of("status", [s.value for s in AlertStatus]),
+        Index("ix_alerts_customer_status", "customer_id", "status"),
+    )
+
+    alert_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.store_id", ondelete="CASCADE"))
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.product_id", ondelete="CASCADE")
+    )
+    alert_type: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    alert_metadata: Mapped[dict[str, Any] | None]
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.OPEN.value)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[dt.datetime | None]
+    resolved_at: Mapped[dt.datetime | None]

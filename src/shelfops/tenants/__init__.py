@@ -1,0 +1,1 @@
+"""Tenants (customers) and their API keys."""

@@ -1,0 +1,93 @@
+"""Tenants and API keys: create a tenant, issue and check keys. Services flush, never
+commit; the caller's transaction edge commits."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shelfops.kit.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from shelfops.models import ApiKey, Customer, CustomerStatus, Role
+from shelfops.tenants import keys, repository
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a tenant's API key and its role."""
+
+    customer_id: uuid.UUID
+    api_key_id: uuid.UUID
+    key_name: str
+    role: Role
+
+    def has_role(self, required: Role) -> bool:
+        """Roles are ordered viewer < planner < ml_manager < admin."""
+        order = list(Role)
+        return order.index(self.role) >= order.index(required)
+
+
+async def create_customer(
+    session: AsyncSession,
+    *,
+    name: str,
+    slug: str,
+    customer_id: uuid.UUID | None = None,
+    status: CustomerStatus = CustomerStatus.ACTIVE,
+) -> Customer:
+    """Create a tenant. The session must be bound to the same ``customer_id`` on PostgreSQL
+    (row-level security checks new rows too)."""
+    if not _SLUG.match(slug):
+        raise ValidationFailed(
+            {"field": "slug", "value": slug, "expected": "lowercase letters, digits and '-'"}
+        )
+    if await repository.get_customer_by_slug(session, slug) is not None:
+        raise Conflict(f"a tenant with slug {slug!r} already exists")
+    customer = Customer(
+        customer_id=customer_id or uuid.uuid4(), name=name, slug=slug, status=status.value
+    )
+    session.add(customer)
+    await session.flush()
+    return customer
+
+
+async def issue_api_key(
+    session: AsyncSession, *, customer_id: uuid.UUID, name: str, role: Role
+) -> tuple[ApiKey, str]:
+    """Create an API key; returns the row and the plaintext, which is never stored."""
+    if await repository.get_customer(session, customer_id) is None:
+        raise NotFound(f"tenant {customer_id} does not exist")
+    new = keys.generate_key(customer_id)
+    row = ApiKey(
+        customer_id=customer_id,
+        name=name,
+        role=role.value,
+        key_prefix=new.prefix,
+        key_hash=new.digest,
+    )
+    session.add(row)
+    await session.flush()
+    return row, new.plaintext
+
+
+async def authenticate(session: AsyncSession, plaintext: str) -> Principal:
+    """The principal behind ``plaintext``; the session must be bound to the key's tenant
+    (see :func:`keys.tenant_of_key`)."""
+    customer_id = keys.tenant_of_key(plaintext)
+    if customer_id is None:
+        raise Unauthorized("malformed API key")
+    row = await repository.find_active_key(
+        session, customer_id=customer_id, digest=keys.hash_key(plaintext)
+    )
+    if row is None:
+        raise Unauthorized("unknown or revoked API key")
+    return Principal(
+        customer_id=row.customer_id,
+        api_key_id=row.api_key_id,
+        key_name=row.name,
+        role=Role(row.role),
+    )
