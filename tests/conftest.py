@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,12 +44,11 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
-def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """Settings pointing at a fresh, migrated database of ``backend``."""
-    var_dir = tmp_path_factory.mktemp(f"var-{backend}")
+@contextmanager
+def new_database(backend: str, var_dir: Path) -> Iterator[Settings]:
+    """A fresh, empty database of ``backend`` (dropped afterwards) and settings for it."""
     if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{var_dir / 'test.db'}"
+        url = f"sqlite+aiosqlite:///{var_dir / f'test-{uuid.uuid4().hex[:8]}.db'}"
         yield Settings(env=Environment.TEST, var_dir=var_dir, database_url=url)
         return
     name = f"shelfops_test_{uuid.uuid4().hex[:12]}"
@@ -61,6 +61,20 @@ def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     finally:
         with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Settings pointing at this session's own database of ``backend`` (not yet migrated)."""
+    with new_database(backend, tmp_path_factory.mktemp(f"var-{backend}")) as settings:
+        yield settings
+
+
+@pytest.fixture
+def empty_database(backend: str, tmp_path: Path) -> Iterator[Settings]:
+    """A brand-new empty database for one test (migration tests)."""
+    with new_database(backend, tmp_path) as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")

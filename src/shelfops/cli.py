@@ -1,0 +1,238 @@
+"""The ``shelfops`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from shelfops.config import Settings, get_settings
+from shelfops.kit import migrate
+from shelfops.kit.db import create_engine, create_sessionmaker, tenant_transaction
+from shelfops.kit.errors import ShelfOpsError
+from shelfops.models import Role
+from shelfops.tenants import admin as tenant_admin
+from shelfops.tenants import service as tenants
+
+app = typer.Typer(
+    help="ShelfOps: demand forecasting and replenishment for retailers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+T = TypeVar("T")
+
+TenantOption = Annotated[
+    str | None, typer.Option("--tenant", help="Tenant slug or id (default: the only tenant).")
+]
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro``; deliberate errors become a one-line message and exit code 1."""
+    try:
+        return asyncio.run(coro)
+    except ShelfOpsError as exc:
+        err_console.print(f"[red]error[/red] {exc.name}: {exc.detail}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def init(
+    name: Annotated[str, typer.Option(help="Tenant display name.")] = "Demo Retail",
+    slug: Annotated[str, typer.Option(help="Tenant slug (lowercase, digits, '-').")] = "demo",
+) -> None:
+    """Migrate the database, create a tenant (if new) and print a fresh admin API key."""
+    settings = get_settings()
+    customer_id, key = _run(_init(settings, name=name, slug=slug))
+    console.print(f"tenant [bold]{slug}[/bold] ({customer_id})")
+    console.print(f"admin API key (shown once): [bold green]{key}[/bold green]")
+
+
+async def _init(settings: Settings, *, name: str, slug: str) -> tuple[uuid.UUID, str]:
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    await migrate.upgrade(settings)
+    existing = {t.slug: t for t in await tenant_admin.list_tenants(settings)}
+    customer_id = existing[slug].customer_id if slug in existing else uuid.uuid4()
+    engine = create_engine(settings)
+    try:
+        async with tenant_transaction(create_sessionmaker(engine), customer_id) as session:
+            if slug not in existing:
+                await tenants.create_customer(
+                    session, name=name, slug=slug, customer_id=customer_id
+                )
+            _, key = await tenants.issue_api_key(
+                session, customer_id=customer_id, name="admin (shelfops init)", role=Role.ADMIN
+            )
+    finally:
+        await engine.dispose()
+    return customer_id, key
+
+
+@app.command("create-key")
+def create_key(
+    role: Annotated[Role, typer.Option(help="Role of the new key.")],
+    name: Annotated[str, typer.Option(help="A label to tell keys apart.")],
+    tenant: TenantOption = None,
+) -> None:
+    """Issue an API key for a tenant and print it once."""
+    settings = get_settings()
+    key = _run(_create_key(settings, tenant, role=role, name=name))
+    console.print(key)
+
+
+async def _create_key(settings: Settings, tenant_ref: str | None, *, role: Role, name: str) -> str:
+    customer = await tenant_admin.resolve_tenant(settings, tenant_ref)
+    engine = create_engine(settings)
+    try:
+        async with tenant_transaction(create_sessionmaker(engine), customer.customer_id) as session:
+            _, key = await tenants.issue_api_key(
+                session, customer_id=customer.customer_id, name=name, role=role
+            )
+    finally:
+        await engine.dispose()
+    return key
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Directory to write the five CSV files to.")],
+    stores: Annotated[int, typer.Option(min=1, help="Number of stores.")] = 5,
+    products: Annotated[int, typer.Option(min=1, help="Number of products.")] = 100,
+    days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 540,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 7,
+    start: Annotated[
+        dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="First day of history.")
+    ] = dt.datetime(2024, 1, 1),
+) -> None:
+    """Write a realistic synthetic retail data set in the canonical format."""
+    summary = _generate(
+        out, stores=stores, products=products, days=days, seed=seed, start=start.date()
+    )
+    for path, rows in summary:
+        console.print(f"{path}: {rows:,} rows")
+
+
+def _generate(
+    out: Path, *, stores: int, products: int, days: int, seed: int, start: dt.date
+) -> list[tuple[Path, int]]:
+    from shelfops.synthetic import GenerationConfig, generate_dataset
+
+    config = GenerationConfig(stores=stores, products=products, days=days, seed=seed, start=start)
+    with _progress() as progress:
+        task = progress.add_task("generating stores", total=stores)
+        summary = generate_dataset(
+            config, out, on_progress=lambda done, total: progress.update(task, completed=done)
+        )
+    return summary.files()
+
+
+@app.command()
+def ingest(
+    directory: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="Folder of canonical CSV files.")
+    ],
+    tenant: TenantOption = None,
+) -> None:
+    """Validate and load the canonical CSV files of DIRECTORY into a tenant's tables."""
+    settings = get_settings()
+    _run(_ingest(settings, tenant, directory))
+
+
+async def _ingest(settings: Settings, tenant_ref: str | None, directory: Path) -> None:
+    from shelfops.ingest.commands import ingest_directory_command
+
+    customer = await tenant_admin.resolve_tenant(settings, tenant_ref)
+    with _progress() as progress:
+        await ingest_directory_command(settings, customer.customer_id, directory, progress)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Serve the API (and, once built, the dashboard)."""
+    import uvicorn
+
+    from shelfops.api.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level="info",
+    )
+
+
+@app.command()
+def worker(
+    queues: Annotated[str, typer.Option(help="Comma-separated queues to consume.")] = "ml,sync",
+    concurrency: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+) -> None:
+    """Run a Celery worker (needs SHELFOPS_BROKER_URL)."""
+    settings = get_settings()
+    if settings.tasks_in_process:
+        err_console.print(
+            "[red]error[/red] no broker configured (SHELFOPS_BROKER_URL); "
+            "in embedded mode background work runs in-process and needs no worker"
+        )
+        raise typer.Exit(1)
+    from shelfops.worker import celery_app
+
+    celery_app.worker_main(
+        ["worker", "--loglevel=INFO", f"--queues={queues}", f"--concurrency={concurrency}"]
+    )
+
+
+@app.command()
+def demo(
+    stores: Annotated[int, typer.Option(min=1)] = 5,
+    products: Annotated[int, typer.Option(min=1)] = 100,
+    days: Annotated[int, typer.Option(min=1)] = 540,
+    seed: Annotated[int, typer.Option()] = 7,
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API.")] = True,
+) -> None:
+    """From nothing to a running API on demo data: init, generate, ingest, serve."""
+    settings = get_settings()
+    data_dir = settings.var_dir / "demo-data"
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    # History ends yesterday, so the demo's "today" is the real today.
+    start = dt.date.today() - dt.timedelta(days=days)
+    _generate(data_dir, stores=stores, products=products, days=days, seed=seed, start=start)
+    customer_id, key = _run(_init(settings, name="Demo Retail", slug="demo"))
+    _run(_ingest(settings, str(customer_id), data_dir))
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    console.print(f"\n[bold]ShelfOps demo[/bold] tenant 'demo' ({customer_id})")
+    console.print(f"admin API key: [bold green]{key}[/bold green]\n")
+    console.print("try:")
+    console.print(f"  curl {base}/health")
+    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/api/v1/stores'")
+    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/api/v1/products?limit=5'")
+    console.print(f"  open {base}/docs\n")
+    if serve_api:
+        serve(host=None, port=None)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=not sys.stderr.isatty() and not os.environ.get("SHELFOPS_PROGRESS"),
+    )

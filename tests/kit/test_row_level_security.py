@@ -1,0 +1,111 @@
+"""Row-level security on PostgreSQL: the application role cannot cross tenants, even with
+hand-written SQL. The role is neither superuser nor owner of the tables."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shelfops.config import Settings
+from shelfops.kit.db import tenant_transaction
+from shelfops.models import Store
+from tests.conftest import Tenant
+
+
+@pytest.fixture
+def app_role_dsn(migrated: Settings, backend: str) -> str:
+    """A libpq DSN that logs in *as* the application role itself."""
+    if backend != "postgres":
+        pytest.skip("row-level security exists only on PostgreSQL")
+    url = make_url(migrated.resolved_database_url)
+    return f"postgresql://{migrated.db_app_role}@{url.host}:{url.port or 5432}/{url.database}"
+
+
+async def _add_store(
+    sessionmaker: async_sessionmaker[AsyncSession], tenant: Tenant, code: str
+) -> None:
+    async with tenant_transaction(sessionmaker, tenant.customer_id) as session:
+        session.add(
+            Store(customer_id=tenant.customer_id, store_code=code, name=code, timezone="UTC")
+        )
+
+
+async def test_app_role_is_not_superuser_and_owns_nothing(app_role_dsn: str) -> None:
+    with psycopg.connect(app_role_dsn) as conn:
+        row = conn.execute(
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+        owned = conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname='public' AND tableowner=current_user"
+        ).fetchone()
+    assert row == (False, False)
+    assert owned == (0,)
+
+
+async def test_hand_written_sql_cannot_read_or_change_another_tenant(
+    app_role_dsn: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tenant_a: Tenant,
+    tenant_b: Tenant,
+) -> None:
+    await _add_store(sessionmaker, tenant_a, "A-1")
+    await _add_store(sessionmaker, tenant_b, "B-1")
+    a, b = str(tenant_a.customer_id), str(tenant_b.customer_id)
+
+    with psycopg.connect(app_role_dsn) as conn:
+        # No tenant bound: nothing is visible at all.
+        assert conn.execute("SELECT count(*) FROM stores").fetchone() == (0,)
+        conn.rollback()
+
+        conn.execute("SELECT set_config('app.current_customer_id', %s, false)", (a,))
+        codes = [r[0] for r in conn.execute("SELECT store_code FROM stores").fetchall()]
+        assert codes == ["A-1"]
+        assert conn.execute(
+            "SELECT count(*) FROM stores WHERE customer_id = %s", (b,)
+        ).fetchone() == (0,)
+        assert (
+            conn.execute("UPDATE stores SET name = 'hacked' WHERE customer_id = %s", (b,)).rowcount
+            == 0
+        )
+        assert conn.execute("DELETE FROM stores WHERE customer_id = %s", (b,)).rowcount == 0
+        assert conn.execute("DELETE FROM customers WHERE customer_id = %s", (b,)).rowcount == 0
+        conn.commit()
+
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO stores (customer_id, store_code, name, timezone, is_active,"
+                " created_at, updated_at) VALUES (%s, 'B-evil', 'x', 'UTC', true, now(), now())",
+                (b,),
+            )
+        conn.rollback()
+        conn.execute("SELECT set_config('app.current_customer_id', %s, false)", (a,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE stores SET customer_id = %s WHERE customer_id = %s", (b, a))
+        conn.rollback()
+
+    # Tenant B's row is exactly as it was.
+    async with tenant_transaction(sessionmaker, tenant_b.customer_id) as session:
+        names = (await session.execute(text("SELECT store_code, name FROM stores"))).all()
+    assert [tuple(r) for r in names] == [("B-1", "B-1")]
+
+
+async def test_application_sessions_are_bound_to_their_tenant(
+    migrated: Settings,
+    backend: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tenant_a: Tenant,
+    tenant_b: Tenant,
+) -> None:
+    """Even a query that forgets the tenant filter sees only its own tenant's rows."""
+    if backend != "postgres":
+        pytest.skip("row-level security exists only on PostgreSQL")
+    await _add_store(sessionmaker, tenant_a, "A-2")
+    await _add_store(sessionmaker, tenant_b, "B-2")
+    async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+        rows = (await session.execute(text("SELECT DISTINCT customer_id FROM stores"))).all()
+        role = (await session.execute(text("SELECT current_user"))).scalar_one()
+    assert {str(r[0]) for r in rows} == {str(tenant_a.customer_id)}
+    assert role == migrated.db_app_role
