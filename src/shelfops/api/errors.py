@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -11,20 +12,35 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from shelfops.kit.errors import ShelfOpsError
 
 log = logging.getLogger(__name__)
 
 
-def error_response(status_code: int, name: str, detail: object) -> JSONResponse:
+def error_response(
+    status_code: int, name: str, detail: object, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     """The one error shape."""
-    headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
+    headers = dict(headers or {})
+    if status_code == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
     return JSONResponse(
         status_code=status_code,
         content={"error": name, "detail": jsonable_encoder(detail)},
         headers=headers,
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    # The OpenAPI document is the public, cached list of every path and its methods.
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        regex, _, _ = compile_path(template)
+        if regex.match(request.url.path):
+            methods |= {method.upper() for method in operations}
+    return sorted(methods)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -43,9 +59,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "ValidationFailed", problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         name = HTTPStatus(exc.status_code).phrase.replace(" ", "").replace("-", "")
-        return error_response(exc.status_code, name, exc.detail)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the first route that matched the path; one path often
+            # has several routes (GET and POST), so list them all.
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return error_response(exc.status_code, name, exc.detail, headers)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
