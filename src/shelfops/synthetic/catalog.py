@@ -99,6 +99,12 @@ class Products:
     def __len__(self) -> int:
         return len(self.codes)
 
+    def cover_days_range(self, lo: int, hi: int) -> tuple[FloatArray, FloatArray]:
+        """Low and high order cover (days) of products `lo:hi`, from their categories."""
+        table = np.array([c.cover_days_range for c in CATEGORIES], dtype=np.float64)
+        chosen = table[self.category[lo:hi]]
+        return chosen[:, 0], chosen[:, 1]
+
     @property
     def unit_cost(self) -> FloatArray:
         """Current purchase cost per unit, rounded to cents."""
@@ -140,6 +146,17 @@ def build_suppliers(count: int, rng: np.random.Generator) -> Suppliers:
         stds[i] = round(means[i] * float(rng.uniform(0.10, 0.40)), 1)
         moqs[i] = moq_choices[int(rng.integers(len(moq_choices)))]
     return Suppliers(codes, names, departments, means, stds, moqs)
+
+
+def _exact_share(rng: np.random.Generator, count: int, share: float) -> BoolArray:
+    """A random mask with exactly round(share x count) set (at least one if count > 1).
+
+    Exact rather than Bernoulli draws so that small catalogs show the designed mix too.
+    """
+    chosen = max(round(share * count), 1 if count > 1 else 0)
+    mask = np.zeros(count, dtype=np.bool_)
+    mask[rng.permutation(count)[:chosen]] = True
+    return mask
 
 
 def _allocate_categories(count: int, rng: np.random.Generator) -> IntArray:
@@ -203,10 +220,10 @@ def _lifecycle(rng: np.random.Generator, count: int, days: int) -> tuple[IntArra
     end = np.full(count, days, dtype=np.int64)
     if days < MIN_DAYS_FOR_LIFECYCLE:
         return np.asarray(launch, dtype=np.int64), end
-    is_new = rng.random(count) < NEW_PRODUCT_SHARE
+    is_new = _exact_share(rng, count, NEW_PRODUCT_SHARE)
     new_launch = rng.integers(max(1, int(0.05 * days)), max(2, int(0.85 * days)), size=count)
     launch = np.where(is_new, new_launch, launch)
-    is_discontinued = rng.random(count) < DISCONTINUED_SHARE
+    is_discontinued = _exact_share(rng, count, DISCONTINUED_SHARE)
     # At least four weeks on sale before a discontinuation, and never before 15 % of
     # the window, so that there is history both before and after the event.
     earliest_end = np.maximum(np.maximum(launch, 0) + 28, int(0.15 * days))
@@ -246,7 +263,7 @@ def build_products(
         dtype=np.int64,
     )
 
-    slow = rng.random(count) < SLOW_MOVER_SHARE
+    slow = _exact_share(rng, count, SLOW_MOVER_SHARE)
     median = np.array([s.median_daily_units for s in specs])
     fast_rate = np.maximum(1.3, median * rng.lognormal(0.0, 0.6, size=count))
     slow_rate = np.exp(rng.uniform(np.log(0.08), np.log(0.7), size=count))

@@ -85,9 +85,12 @@ class GenerationSummary:
     stockout_rows: int
     """Sales rows with `on_hand_close == 0` (censored demand)."""
 
-    @property
-    def files(self) -> tuple[FileSummary, ...]:
-        """All five files in load order."""
+    def files(self) -> list[tuple[Path, int]]:
+        """(path, data rows) of all five files, in load order."""
+        return [(f.path, f.rows) for f in self.by_kind()]
+
+    def by_kind(self) -> tuple[FileSummary, ...]:
+        """The five file summaries, in load order."""
         return (self.suppliers, self.stores, self.products, self.sales, self.inventory)
 
     @property

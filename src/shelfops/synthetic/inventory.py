@@ -150,9 +150,11 @@ def simulate_inventory(
         on_order -= arriving
         new = launches.get(t)
         if new is not None:
-            # The listing fill for a new product: delivered before it goes on sale.
-            arriving[new] += up_to_t[t, new]
-            on_hand[new] += up_to_t[t, new]
+            # The listing fill for a new product, delivered (in whole cases) before it
+            # goes on sale.
+            fill = -(-up_to_t[t, new] // pack_size[new]) * pack_size[new]
+            arriving[new] += fill
+            on_hand[new] += fill
         received[t] = arriving
 
         sold = np.minimum(demand_t[t], on_hand)

@@ -66,7 +66,8 @@ def simulate_store_block(
     planned = chain.baseline * local * (1.0 + PROMO_ANTICIPATION * (chain.promo_lift - 1.0))
     plan_rate = forward_mean(planned, PLANNING_HORIZON_DAYS)
     safety_z = np.clip(rng.normal(safety_bias, 0.7, size=rows), -1.0, 3.0)
-    cover_days = rng.uniform(5.0, 21.0, size=rows)
+    cover_low, cover_high = catalog.products.cover_days_range(lo, hi)
+    cover_days = rng.uniform(cover_low, cover_high)
     policy = replenishment_policy(
         plan_rate, lead_mean, lead_std, products.dispersion[lo:hi], safety_z, cover_days, pack
     )

@@ -38,6 +38,8 @@ class CategorySpec:
     """Day of year (1-366) at which the annual curve peaks."""
     holiday_sensitivity: float
     """Scales the generic holiday lift: 0 ignores holidays, 1.5 reacts 50 % more."""
+    cover_days_range: tuple[float, float]
+    """Days of demand an order covers: short for perishables, weeks for dry goods."""
     weekly_profile: tuple[float, float, float, float, float, float, float]
     items: tuple[tuple[str, tuple[str, ...]], ...]
     """Product types of the category, each with the pack sizes it comes in."""
@@ -55,6 +57,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.06,
         peak_day_of_year=350,
         holiday_sensitivity=1.0,
+        cover_days_range=(3.0, 7.0),
         weekly_profile=_GROCERY_WEEK,
         items=(
             ("Whole Milk", ("half gal", "1 gal")),
@@ -80,6 +83,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.08,
         peak_day_of_year=330,
         holiday_sensitivity=1.3,
+        cover_days_range=(2.0, 4.0),
         weekly_profile=_GROCERY_WEEK,
         items=(
             ("Sourdough Loaf", ("24 oz",)),
@@ -103,6 +107,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.15,
         peak_day_of_year=200,
         holiday_sensitivity=1.0,
+        cover_days_range=(2.0, 5.0),
         weekly_profile=_GROCERY_WEEK,
         items=(
             ("Bananas", ("2 lb", "3 lb")),
@@ -128,6 +133,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.12,
         peak_day_of_year=185,
         holiday_sensitivity=1.2,
+        cover_days_range=(2.0, 5.0),
         weekly_profile=_GROCERY_WEEK,
         items=(
             ("Ground Beef 80/20", ("1 lb", "3 lb")),
@@ -151,6 +157,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.25,
         peak_day_of_year=195,
         holiday_sensitivity=1.2,
+        cover_days_range=(7.0, 21.0),
         weekly_profile=_GROCERY_WEEK,
         items=(
             ("Sparkling Water", ("12 pk", "1 L")),
@@ -174,6 +181,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.1,
         peak_day_of_year=200,
         holiday_sensitivity=1.2,
+        cover_days_range=(7.0, 21.0),
         weekly_profile=_GROCERY_WEEK,
         items=(
             ("Potato Chips", ("8 oz", "13 oz")),
@@ -198,6 +206,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.15,
         peak_day_of_year=200,
         holiday_sensitivity=0.9,
+        cover_days_range=(7.0, 14.0),
         weekly_profile=_GROCERY_WEEK,
         items=(
             ("Vanilla Ice Cream", ("1.5 qt",)),
@@ -221,6 +230,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.12,
         peak_day_of_year=340,
         holiday_sensitivity=1.1,
+        cover_days_range=(10.0, 28.0),
         weekly_profile=_GROCERY_WEEK,
         items=(
             ("Spaghetti", ("16 oz",)),
@@ -246,6 +256,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.1,
         peak_day_of_year=100,
         holiday_sensitivity=0.5,
+        cover_days_range=(14.0, 35.0),
         weekly_profile=_HOUSEHOLD_WEEK,
         items=(
             ("Dish Soap", ("19 oz", "38 oz")),
@@ -268,6 +279,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.05,
         peak_day_of_year=15,
         holiday_sensitivity=0.6,
+        cover_days_range=(10.0, 28.0),
         weekly_profile=_HOUSEHOLD_WEEK,
         items=(
             ("Paper Towels", ("6 roll", "12 roll")),
@@ -288,6 +300,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.05,
         peak_day_of_year=190,
         holiday_sensitivity=0.5,
+        cover_days_range=(14.0, 35.0),
         weekly_profile=_HOUSEHOLD_WEEK,
         items=(
             ("Shampoo", ("12 oz", "25 oz")),
@@ -311,6 +324,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.45,
         peak_day_of_year=20,
         holiday_sensitivity=0.3,
+        cover_days_range=(14.0, 35.0),
         weekly_profile=_HOUSEHOLD_WEEK,
         items=(
             ("Cough Syrup", ("4 oz", "8 oz")),
@@ -332,6 +346,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.6,
         peak_day_of_year=135,
         holiday_sensitivity=0.6,
+        cover_days_range=(14.0, 35.0),
         weekly_profile=_GENERAL_WEEK,
         items=(
             ("Potting Soil", ("8 qt", "1 cu ft")),
@@ -354,6 +369,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         yearly_amplitude=0.55,
         peak_day_of_year=350,
         holiday_sensitivity=1.6,
+        cover_days_range=(14.0, 35.0),
         weekly_profile=_GENERAL_WEEK,
         items=(
             ("Building Blocks Set", ("250 pc", "500 pc")),
