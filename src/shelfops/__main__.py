@@ -1,0 +1,5 @@
+"""``python -m shelfops`` runs the command line."""
+
+from shelfops.cli import app
+
+app()

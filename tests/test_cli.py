@@ -1,0 +1,96 @@
+"""The `shelfops` command as a user runs it: a real subprocess with SHELFOPS_* settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shelfops.config import Settings
+
+SHELFOPS = [sys.executable, "-m", "shelfops"]
+
+
+def run(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run ``shelfops ARGS`` against the test database."""
+    env = {
+        **os.environ,
+        "SHELFOPS_DATABASE_URL": settings.resolved_database_url,
+        "SHELFOPS_VAR_DIR": str(settings.var_dir),
+    }
+    env.pop("SHELFOPS_BROKER_URL", None)
+    result = subprocess.run(
+        [*SHELFOPS, *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    if check and result.returncode != 0:
+        pytest.fail(f"shelfops {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def _key_from(output: str) -> str:
+    return next(word for word in output.split() if word.startswith("so_"))
+
+
+def test_init_creates_a_tenant_and_prints_a_working_admin_key(
+    migrated: Settings, tmp_path: Path
+) -> None:
+    slug = f"cli-{tmp_path.name[-8:].lower().replace('_', '-')}"
+    first = run(migrated, "init", "--slug", slug, "--name", "CLI Retail")
+    assert slug in first.stdout
+    key = _key_from(first.stdout)
+    # Running init again keeps the tenant and issues another key.
+    second = run(migrated, "init", "--slug", slug)
+    assert _key_from(second.stdout) != key
+    viewer = run(migrated, "create-key", "--role", "viewer", "--name", "ro", "--tenant", slug)
+    assert viewer.stdout.strip().startswith("so_")
+
+
+def test_unknown_tenant_is_a_one_line_error(migrated: Settings) -> None:
+    result = run(
+        migrated, "create-key", "--role", "viewer", "--name", "x", "--tenant", "nope", check=False
+    )
+    assert result.returncode == 1
+    assert "NotFound" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_role_is_rejected_by_the_command_line(migrated: Settings) -> None:
+    result = run(migrated, "create-key", "--role", "root", "--name", "x", check=False)
+    assert result.returncode == 2
+    assert "root" in result.stderr
+
+
+def test_worker_without_a_broker_explains_itself(migrated: Settings) -> None:
+    result = run(migrated, "worker", check=False)
+    assert result.returncode == 1
+    assert "SHELFOPS_BROKER_URL" in result.stderr
+
+
+def test_generate_writes_the_five_canonical_files(migrated: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    result = run(
+        migrated,
+        "generate",
+        "--out",
+        str(out),
+        "--stores",
+        "2",
+        "--products",
+        "5",
+        "--days",
+        "30",
+        "--seed",
+        "3",
+    )
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["inventory.csv", "products.csv", "sales.csv", "stores.csv", "suppliers.csv"]
+    assert "sales.csv" in result.stdout
+
+
+def test_generate_rejects_bad_sizes(migrated: Settings, tmp_path: Path) -> None:
+    result = run(migrated, "generate", "--out", str(tmp_path), "--stores", "0", check=False)
+    assert result.returncode == 2
+    assert "--stores" in result.stderr
