@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.kit.db import tenant_transaction
-from shelfops.models import ApiKey, Role
+from shelfops.models import ApiKey, Customer, CustomerStatus, Role
 from shelfops.tenants.keys import hash_key
 from tests.conftest import Tenant
 
@@ -142,3 +142,14 @@ async def test_only_admin_may_delete(
     assert (await client.get(url, headers=tenant_a.headers())).status_code == 200
 
     assert (await client.delete(url, headers=tenant_a.headers(Role.ADMIN))).status_code == 204
+
+
+async def test_keys_of_a_suspended_tenant_stop_working(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], tenant_a: Tenant
+) -> None:
+    assert (await client.get(STORES, headers=tenant_a.headers())).status_code == 200
+    async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+        customer = await session.get(Customer, tenant_a.customer_id)
+        assert customer is not None
+        customer.status = CustomerStatus.SUSPENDED.value
+    _assert_unauthorized(await client.get(STORES, headers=tenant_a.headers()))
