@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import httpx
-import pytest
 from fastapi.routing import APIRoute
 
 from shelfops.api.app import create_app
