@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     broker_url: str | None = Field(
         default=None, description="Celery broker; when unset, tasks run in-process."
     )
+    broker_key_prefix: str = Field(
+        default="",
+        description="Prefix for every broker key, so several deployments can share one Redis.",
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="Key for encrypting integration credentials at rest."
     )
