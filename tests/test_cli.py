@@ -5,11 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings
+from shelfops.kit.db import tenant_transaction
+from shelfops.models import Sale
+from shelfops.tenants.admin import list_tenants
 
 SHELFOPS = [sys.executable, "-m", "shelfops"]
 
@@ -94,3 +100,53 @@ def test_generate_rejects_bad_sizes(migrated: Settings, tmp_path: Path) -> None:
     result = run(migrated, "generate", "--out", str(tmp_path), "--stores", "0", check=False)
     assert result.returncode == 2
     assert "--stores" in result.stderr
+
+
+async def _count_sales(
+    sessionmaker: async_sessionmaker[AsyncSession], customer_id: uuid.UUID
+) -> tuple[int, float]:
+    async with tenant_transaction(sessionmaker, customer_id) as session:
+        row = (
+            await session.execute(
+                select(func.count(), func.coalesce(func.sum(Sale.quantity), 0.0)).where(
+                    Sale.customer_id == customer_id
+                )
+            )
+        ).one()
+    return int(row[0]), float(row[1])
+
+
+async def test_ingest_loads_then_rejects_a_corrupted_file_without_writing(
+    migrated: Settings, sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    slug = f"ing-{uuid.uuid4().hex[:8]}"
+    run(migrated, "init", "--slug", slug)
+    customer_id = next(t.customer_id for t in await list_tenants(migrated) if t.slug == slug)
+    data = tmp_path / "data"
+    run(
+        migrated, "generate", "--out", str(data), "--stores", "2", "--products", "6", "--days", "40"
+    )
+    loaded = run(migrated, "ingest", str(data), "--tenant", slug)
+    assert "sales.csv" in loaded.stdout
+    before = await _count_sales(sessionmaker, customer_id)
+    assert before[0] > 0
+
+    # Re-ingesting the same files changes nothing.
+    run(migrated, "ingest", str(data), "--tenant", slug)
+    assert await _count_sales(sessionmaker, customer_id) == before
+
+    # Double every quantity (would change the totals) but break one row: all rejected.
+    sales = data / "sales.csv"
+    lines = sales.read_text().splitlines()
+    header = lines[0].split(",")
+    q = header.index("quantity")
+    rows = [line.split(",") for line in lines[1:]]
+    for row in rows:
+        row[q] = str(int(float(row[q])) * 2)
+    rows[2][header.index("date")] = "2024-02-30"
+    sales.write_text("\n".join([lines[0], *(",".join(r) for r in rows)]) + "\n")
+    rejected = run(migrated, "ingest", str(data), "--tenant", slug, check=False)
+    assert rejected.returncode == 1
+    assert "row 3 (line 4), column date, value '2024-02-30'" in rejected.stderr
+    assert "nothing was written" in rejected.stderr
+    assert await _count_sales(sessionmaker, customer_id) == before

@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from shelfops.config import Settings, get_settings
@@ -151,11 +152,38 @@ def ingest(
 
 
 async def _ingest(settings: Settings, tenant_ref: str | None, directory: Path) -> None:
-    from shelfops.ingest.commands import ingest_directory_command
+    from shelfops.ingest.commands import ingest_directory_command, report_table, rich_progress
+    from shelfops.ingest.service import IngestRejected
 
     customer = await tenant_admin.resolve_tenant(settings, tenant_ref)
-    with _progress() as progress:
-        await ingest_directory_command(settings, customer.customer_id, directory, progress)
+    try:
+        with rich_progress(err_console) as progress:
+            reports = await ingest_directory_command(
+                settings, customer.customer_id, directory, progress
+            )
+    except IngestRejected as rejected:
+        _print_rejection(rejected)
+        raise typer.Exit(1) from None
+    console.print(report_table(reports))
+
+
+def _print_rejection(rejected: Any) -> None:
+    report = rejected.report
+    err_console.print(
+        f"[red]rejected[/red] {report.file_name}: {report.problem_count:,} problem(s), "
+        "nothing was written"
+    )
+    for rule, count in report.problem_counts.items():
+        err_console.print(f"  {rule}: {count:,}")
+    for problem in report.problems:
+        where = f"row {problem.row} (line {problem.line})" if problem.row else "file"
+        column = f", column {problem.column}" if problem.column else ""
+        value = f", value {problem.value!r}" if problem.value is not None else ""
+        err_console.print(
+            escape(f"  {where}{column}{value}: {problem.message} [{problem.rule}]")
+        )
+    if report.problems_truncated:
+        err_console.print(f"  … only the first {len(report.problems)} are listed")
 
 
 @app.command()

@@ -11,12 +11,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, Table, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shelfops.kit.errors import Conflict
 from shelfops.models import Base, Product, Store, Supplier
+from shelfops.models.base import SOFT_REFERENCES
 
 
 def _contains(column: Any, text: str) -> ColumnElement[bool]:
@@ -210,21 +211,33 @@ async def referenced_by(
     ``column = value`` (e.g. ``["sales", "inventory_snapshots"]``).
 
     The referencing tables are read from the metadata rather than listed by hand, so a
-    table added later by another domain is covered without touching this code. One
+    table added later by another domain is covered without touching this code; both real
+    foreign keys and the fact tables' declared soft references count. One
     round trip: a single SELECT of one EXISTS per table, each stopping at the first row.
     """
     names: list[str] = []
     checks: list[ColumnElement[bool]] = []
-    for table in Base.metadata.sorted_tables:
-        for fk in table.foreign_keys:
-            if fk.column is not column:
-                continue
-            conditions: list[ColumnElement[bool]] = [fk.parent == value]
-            if "customer_id" in table.c:
-                conditions.append(table.c.customer_id == customer_id)
-            checks.append(exists().where(*conditions).label(f"ref_{len(checks)}"))
-            names.append(table.name)
+    for table, referring in _references_to(column):
+        conditions: list[ColumnElement[bool]] = [referring == value]
+        if "customer_id" in table.c:
+            conditions.append(table.c.customer_id == customer_id)
+        checks.append(exists().where(*conditions).label(f"ref_{len(checks)}"))
+        names.append(table.name)
     if not checks:
         return []
     found: Sequence[Any] = (await session.execute(select(*checks))).one()
     return sorted({name for name, hit in zip(names, found, strict=True) if hit})
+
+
+def _references_to(column: Any) -> list[tuple[Table, Any]]:
+    """(table, referring column) for every foreign key or soft reference to ``column``."""
+    target = f"{column.table.name}.{column.name}"
+    found: list[tuple[Table, Any]] = []
+    for table in Base.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column is column:
+                found.append((table, fk.parent))
+        for name, refers_to in table.info.get(SOFT_REFERENCES, {}).items():
+            if refers_to == target:
+                found.append((table, table.c[name]))
+    return found

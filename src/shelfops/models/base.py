@@ -87,18 +87,28 @@ class TenantMixin:
     """Every tenant-owned row carries ``customer_id`` (and RLS keys on it).
 
     Tables whose composite indexes already lead with ``customer_id`` set
-    ``__tenant_index__ = False`` so bulk loads do not maintain a redundant index.
+    ``__tenant_index__ = False`` so bulk loads do not maintain a redundant index. The
+    high-volume fact tables set ``__tenant_fk__ = False`` too (see ``models/sales.py``).
     """
 
     __tenant_index__: bool = True
+    __tenant_fk__: bool = True
 
     @declared_attr
     def customer_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805 - declared_attr receives the class
+        if not cls.__tenant_fk__:
+            return mapped_column(nullable=False, index=cls.__tenant_index__)
         return mapped_column(
             ForeignKey("customers.customer_id", ondelete="CASCADE"),
             nullable=False,
             index=cls.__tenant_index__,
         )
+
+
+# Columns that refer to another table without a database foreign key (the fact tables,
+# where a per-row FK check would dominate bulk loads). Code that must know every
+# reference — "may this product be deleted?" — reads these alongside the real FKs.
+SOFT_REFERENCES = "soft_references"
 
 
 class Timestamped:

@@ -706,46 +706,33 @@ def upgrade() -> None:
         unique=False,
     )
 
+    # The fact tables: one B-tree (the primary key, tenant first), a BRIN index on the
+    # date, and no foreign keys (checked by ingestion; see models/sales.py).
     op.create_table(
         "inventory_snapshots",
-        sa.Column("store_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "product_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("store_id", sa.BigInteger(), nullable=False),
+        sa.Column("product_id", sa.BigInteger(), nullable=False),
         sa.Column("snapshot_date", sa.Date(), nullable=False),
         sa.Column("on_hand", sa.Float(), nullable=False),
         sa.Column("on_order", sa.Float(), nullable=False),
-        sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.CheckConstraint(
             "on_hand >= 0 AND on_order >= 0", name=op.f("ck_inventory_snapshots_non_negative")
         ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"],
-            ["customers.customer_id"],
-            name=op.f("fk_inventory_snapshots_customer_id_customers"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["product_id"],
-            ["products.product_id"],
-            name=op.f("fk_inventory_snapshots_product_id_products"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["store_id"],
-            ["stores.store_id"],
-            name=op.f("fk_inventory_snapshots_store_id_stores"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint(
-            "store_id", "product_id", "snapshot_date", name=op.f("pk_inventory_snapshots")
+            "customer_id",
+            "store_id",
+            "product_id",
+            "snapshot_date",
+            name=op.f("pk_inventory_snapshots"),
         ),
     )
     op.create_index(
-        "ix_inventory_snapshots_customer_date",
+        "ix_inventory_snapshots_snapshot_date",
         "inventory_snapshots",
-        ["customer_id", "snapshot_date"],
+        ["snapshot_date"],
         unique=False,
+        postgresql_using="brin",
     )
 
     op.create_table(
@@ -904,44 +891,30 @@ def upgrade() -> None:
         op.f("ix_reorder_policies_customer_id"), "reorder_policies", ["customer_id"], unique=False
     )
 
+    # The fact tables: one B-tree (the primary key, tenant first), a BRIN index on the
+    # date, and no foreign keys (checked by ingestion; see models/sales.py).
     op.create_table(
         "sales",
-        sa.Column("store_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "product_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("store_id", sa.BigInteger(), nullable=False),
+        sa.Column("product_id", sa.BigInteger(), nullable=False),
         sa.Column("sale_date", sa.Date(), nullable=False),
         sa.Column("quantity", sa.Float(), nullable=False),
         sa.Column("unit_price", sa.Float(), nullable=False),
         sa.Column("promo_flag", sa.Boolean(), nullable=False),
         sa.Column("discount_pct", sa.Float(), nullable=False),
         sa.Column("on_hand_close", sa.Float(), nullable=True),
-        sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.CheckConstraint(
             "discount_pct >= 0 AND discount_pct < 1", name=op.f("ck_sales_discount")
         ),
         sa.CheckConstraint("quantity >= 0", name=op.f("ck_sales_quantity")),
-        sa.ForeignKeyConstraint(
-            ["customer_id"],
-            ["customers.customer_id"],
-            name=op.f("fk_sales_customer_id_customers"),
-            ondelete="CASCADE",
+        sa.PrimaryKeyConstraint(
+            "customer_id", "store_id", "product_id", "sale_date", name=op.f("pk_sales")
         ),
-        sa.ForeignKeyConstraint(
-            ["product_id"],
-            ["products.product_id"],
-            name=op.f("fk_sales_product_id_products"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["store_id"],
-            ["stores.store_id"],
-            name=op.f("fk_sales_store_id_stores"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("store_id", "product_id", "sale_date", name=op.f("pk_sales")),
     )
-    op.create_index("ix_sales_customer_date", "sales", ["customer_id", "sale_date"], unique=False)
+    op.create_index(
+        "ix_sales_sale_date", "sales", ["sale_date"], unique=False, postgresql_using="brin"
+    )
 
     op.create_table(
         "shadow_predictions",
@@ -1009,7 +982,7 @@ def downgrade() -> None:
     op.drop_index("ix_shadow_predictions_customer_forecast_date", table_name="shadow_predictions")
 
     op.drop_table("shadow_predictions")
-    op.drop_index("ix_sales_customer_date", table_name="sales")
+    op.drop_index("ix_sales_sale_date", table_name="sales")
 
     op.drop_table("sales")
     op.drop_index(op.f("ix_reorder_policies_customer_id"), table_name="reorder_policies")
@@ -1023,7 +996,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_po_decisions_customer_id"), table_name="po_decisions")
 
     op.drop_table("po_decisions")
-    op.drop_index("ix_inventory_snapshots_customer_date", table_name="inventory_snapshots")
+    op.drop_index("ix_inventory_snapshots_snapshot_date", table_name="inventory_snapshots")
 
     op.drop_table("inventory_snapshots")
     op.drop_index("ix_forecast_accuracy_customer_forecast_date", table_name="forecast_accuracy")
