@@ -179,9 +179,7 @@ def _print_rejection(rejected: Any) -> None:
         where = f"row {problem.row} (line {problem.line})" if problem.row else "file"
         column = f", column {problem.column}" if problem.column else ""
         value = f", value {problem.value!r}" if problem.value is not None else ""
-        err_console.print(
-            escape(f"  {where}{column}{value}: {problem.message} [{problem.rule}]")
-        )
+        err_console.print(escape(f"  {where}{column}{value}: {problem.message} [{problem.rule}]"))
     if report.problems_truncated:
         err_console.print(f"  … only the first {len(report.problems)} are listed")
 
