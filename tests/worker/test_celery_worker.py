@@ -63,11 +63,11 @@ def worker(worker_settings: Settings, tmp_path: Path) -> Iterator[subprocess.Pop
 
 
 async def _wait_for(
-    sessionmaker: async_sessionmaker[AsyncSession], tenant: Tenant, *, timeout: float = 90
+    sessionmaker: async_sessionmaker[AsyncSession], tenant: Tenant, *, seconds: float = 90
 ) -> tuple[int, str | None]:
     """(sales rows, last sync status) once the worker has finished, or at the timeout."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + seconds
     while True:
         async with tenant_transaction(sessionmaker, tenant.customer_id) as session:
             rows = await session.scalar(
