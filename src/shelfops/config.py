@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     ingest_chunk_rows: int = 500_000
+    ingest_max_upload_bytes: int = Field(
+        default=4 * 1024**3, description="Largest file POST /api/v1/ingest accepts (bytes)."
+    )
 
     @model_validator(mode="after")
     def _require_secrets_in_production(self) -> Settings:

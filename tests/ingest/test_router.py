@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shelfops.api.app import create_app
+from shelfops.config import Settings
 from shelfops.models import Role
 from tests.conftest import Tenant
 from tests.ingest.helpers import STORES, snapshot, sync_log
@@ -111,3 +113,19 @@ async def test_the_route_has_an_explicit_operation_id(client: httpx.AsyncClient)
     spec = (await client.get("/openapi.json")).json()
 
     assert spec["paths"]["/api/v1/ingest/{kind}"]["post"]["operationId"] == "ingestFile"
+
+
+async def test_an_upload_over_the_size_limit_is_413_and_writes_nothing(
+    migrated: Settings, tenant_a: Tenant, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    app = create_app(migrated.model_copy(update={"ingest_max_upload_bytes": len(STORES) - 1}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            response = await http.post(
+                "/api/v1/ingest/stores", files=_upload(STORES), headers=tenant_a.headers()
+            )
+    assert response.status_code == 413, response.text
+    assert response.json()["error"] == "PayloadTooLarge"
+    assert "shelfops ingest" in response.json()["detail"]
+    assert (await snapshot(sessionmaker, tenant_a.customer_id))["stores"] == []

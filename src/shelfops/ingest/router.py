@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
@@ -13,12 +12,14 @@ from fastapi import APIRouter, File, UploadFile
 from shelfops.api.deps import AdminDep, SessionmakerDep, SettingsDep
 from shelfops.ingest import runs
 from shelfops.ingest.schemas import IngestKind, IngestReport
+from shelfops.kit.errors import PayloadTooLarge
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No or an invalid API key"},
     403: {"description": "The key's role is below admin"},
+    413: {"description": "The file exceeds SHELFOPS_INGEST_MAX_UPLOAD_BYTES"},
     422: {
         "description": "The file was rejected (nothing was written); ``detail`` is the "
         "report listing the problems by row, column, value and rule"
@@ -49,7 +50,7 @@ async def ingest_file(
     with tempfile.TemporaryDirectory(prefix="shelfops-ingest-") as scratch:
         # The upload is spooled to disk so large files are read in chunks, not in memory.
         path = Path(scratch) / "upload.csv"
-        await asyncio.to_thread(_save, file.file, path)
+        await asyncio.to_thread(_save, file.file, path, settings.ingest_max_upload_bytes)
         return await runs.ingest_file(
             sessionmaker,
             customer_id=principal.customer_id,
@@ -60,6 +61,14 @@ async def ingest_file(
         )
 
 
-def _save(source: BinaryIO, target: Path) -> None:
+def _save(source: BinaryIO, target: Path, limit: int) -> None:
+    written = 0
     with target.open("wb") as out:
-        shutil.copyfileobj(source, out, length=1 << 20)
+        while chunk := source.read(1 << 20):
+            written += len(chunk)
+            if written > limit:
+                raise PayloadTooLarge(
+                    f"the file is larger than the {limit:,}-byte upload limit; load it with "
+                    "`shelfops ingest` or raise SHELFOPS_INGEST_MAX_UPLOAD_BYTES"
+                )
+            out.write(chunk)

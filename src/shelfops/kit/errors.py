@@ -52,6 +52,12 @@ class Conflict(ShelfOpsError):
     status_code = 409
 
 
+class PayloadTooLarge(ShelfOpsError):
+    """The upload exceeds the configured size limit."""
+
+    status_code = 413
+
+
 class ValidationFailed(ShelfOpsError):
     """Input failed validation; ``detail`` lists the problems by row and column."""
 
