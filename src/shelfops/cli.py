@@ -30,7 +30,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# soft_wrap: keys and curl lines must stay on one line to be copied, even when piped.
+console = Console(soft_wrap=True)
 err_console = Console(stderr=True)
 
 T = TypeVar("T")
