@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from shelfops.config import Settings, get_settings
 from shelfops.kit import migrate
-from shelfops.kit.db import create_engine, create_sessionmaker, tenant_transaction
+from shelfops.kit.db import sessionmaker_scope, tenant_transaction
 from shelfops.kit.errors import ShelfOpsError
 from shelfops.models import Role
 from shelfops.tenants import admin as tenant_admin
@@ -67,18 +67,15 @@ async def _init(settings: Settings, *, name: str, slug: str) -> tuple[uuid.UUID,
     await migrate.upgrade(settings)
     existing = {t.slug: t for t in await tenant_admin.list_tenants(settings)}
     customer_id = existing[slug].customer_id if slug in existing else uuid.uuid4()
-    engine = create_engine(settings)
-    try:
-        async with tenant_transaction(create_sessionmaker(engine), customer_id) as session:
-            if slug not in existing:
-                await tenants.create_customer(
-                    session, name=name, slug=slug, customer_id=customer_id
-                )
-            _, key = await tenants.issue_api_key(
-                session, customer_id=customer_id, name="admin (shelfops init)", role=Role.ADMIN
-            )
-    finally:
-        await engine.dispose()
+    async with (
+        sessionmaker_scope(settings) as sessionmaker,
+        tenant_transaction(sessionmaker, customer_id) as session,
+    ):
+        if slug not in existing:
+            await tenants.create_customer(session, name=name, slug=slug, customer_id=customer_id)
+        _, key = await tenants.issue_api_key(
+            session, customer_id=customer_id, name="admin (shelfops init)", role=Role.ADMIN
+        )
     return customer_id, key
 
 
@@ -96,14 +93,13 @@ def create_key(
 
 async def _create_key(settings: Settings, tenant_ref: str | None, *, role: Role, name: str) -> str:
     customer = await tenant_admin.resolve_tenant(settings, tenant_ref)
-    engine = create_engine(settings)
-    try:
-        async with tenant_transaction(create_sessionmaker(engine), customer.customer_id) as session:
-            _, key = await tenants.issue_api_key(
-                session, customer_id=customer.customer_id, name=name, role=role
-            )
-    finally:
-        await engine.dispose()
+    async with (
+        sessionmaker_scope(settings) as sessionmaker,
+        tenant_transaction(sessionmaker, customer.customer_id) as session,
+    ):
+        _, key = await tenants.issue_api_key(
+            session, customer_id=customer.customer_id, name=name, role=role
+        )
     return key
 
 

@@ -37,7 +37,7 @@ from rich.table import Table
 from shelfops.config import Settings
 from shelfops.ingest import runs
 from shelfops.ingest.schemas import IngestKind, IngestReport, Progress, ProgressCallback
-from shelfops.kit.db import create_engine, create_sessionmaker
+from shelfops.kit.db import sessionmaker_scope
 
 
 async def ingest_directory_command(
@@ -52,17 +52,14 @@ async def ingest_directory_command(
     products → sales → inventory (whichever are present) in one transaction and
     returns one report per file.
     """
-    engine = create_engine(settings)
-    try:
+    async with sessionmaker_scope(settings) as sessionmaker:
         return await runs.ingest_directory(
-            create_sessionmaker(engine),
+            sessionmaker,
             customer_id=customer_id,
             directory=directory,
             on_progress=progress,
             chunk_rows=settings.ingest_chunk_rows,
         )
-    finally:
-        await engine.dispose()
 
 
 async def ingest_file_command(
@@ -73,18 +70,15 @@ async def ingest_file_command(
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
     """Ingest one canonical file of ``kind`` for a tenant."""
-    engine = create_engine(settings)
-    try:
+    async with sessionmaker_scope(settings) as sessionmaker:
         return await runs.ingest_file(
-            create_sessionmaker(engine),
+            sessionmaker,
             customer_id=customer_id,
             kind=kind,
             path=path,
             on_progress=progress,
             chunk_rows=settings.ingest_chunk_rows,
         )
-    finally:
-        await engine.dispose()
 
 
 @contextmanager

@@ -120,3 +120,22 @@ def tenant_of(session: AsyncSession) -> uuid.UUID:
     if not isinstance(customer_id, uuid.UUID):
         raise RuntimeError("session has no tenant bound")
     return customer_id
+
+
+@asynccontextmanager
+async def engine_scope(
+    settings: Settings, *, url: str | None = None, as_app_role: bool = True
+) -> AsyncIterator[AsyncEngine]:
+    """An engine for the length of one command or task, disposed afterwards."""
+    engine = create_engine(settings, url=url, as_app_role=as_app_role)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def sessionmaker_scope(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A session factory on its own engine, for one command or task."""
+    async with engine_scope(settings) as engine:
+        yield create_sessionmaker(engine)

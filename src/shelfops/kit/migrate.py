@@ -7,7 +7,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 
 from shelfops.config import Settings
-from shelfops.kit.db import create_engine
+from shelfops.kit.db import engine_scope
 
 
 def alembic_config() -> Config:
@@ -28,15 +28,13 @@ async def downgrade(settings: Settings, revision: str) -> None:
 
 
 async def _run(settings: Settings, action: object) -> None:
-    engine = create_engine(settings, url=settings.resolved_migration_url, as_app_role=False)
-    try:
-        async with engine.begin() as connection:
+    def _sync(sync_connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = sync_connection
+        action(config)  # type: ignore[operator]
 
-            def _sync(sync_connection: Connection) -> None:
-                config = alembic_config()
-                config.attributes["connection"] = sync_connection
-                action(config)  # type: ignore[operator]
-
-            await connection.run_sync(_sync)
-    finally:
-        await engine.dispose()
+    async with (
+        engine_scope(settings, url=settings.resolved_migration_url, as_app_role=False) as engine,
+        engine.begin() as connection,
+    ):
+        await connection.run_sync(_sync)

@@ -13,10 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec
 
 from celery import Celery, Task
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings, get_settings
-from shelfops.kit.db import create_engine, create_sessionmaker
+from shelfops.kit.db import sessionmaker_scope
 
 P = ParamSpec("P")
 
@@ -56,9 +55,5 @@ def shelfops_task(
 
 
 async def _with_database(body: TaskBody, settings: Settings, kwargs: dict[str, Any]) -> Any:
-    engine = create_engine(settings)
-    sessionmaker: async_sessionmaker[AsyncSession] = create_sessionmaker(engine)
-    try:
+    async with sessionmaker_scope(settings) as sessionmaker:
         return await body(settings, sessionmaker, **kwargs)
-    finally:
-        await engine.dispose()

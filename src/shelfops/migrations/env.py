@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from shelfops.config import get_settings
-from shelfops.kit.db import create_engine
+from shelfops.kit.db import engine_scope
 from shelfops.models import Base
 
 target_metadata = Base.metadata
@@ -29,10 +29,11 @@ def _run(connection: Connection) -> None:
 
 async def _run_online() -> None:
     settings = get_settings()
-    engine = create_engine(settings, url=settings.resolved_migration_url, as_app_role=False)
-    async with engine.connect() as connection:
+    async with (
+        engine_scope(settings, url=settings.resolved_migration_url, as_app_role=False) as engine,
+        engine.connect() as connection,
+    ):
         await connection.run_sync(_run)
-    await engine.dispose()
 
 
 connection = context.config.attributes.get("connection")

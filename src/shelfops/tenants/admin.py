@@ -12,20 +12,19 @@ import uuid
 from sqlalchemy import select
 
 from shelfops.config import Settings
-from shelfops.kit.db import create_engine
+from shelfops.kit.db import engine_scope
 from shelfops.kit.errors import BadRequest, NotFound
 from shelfops.models import Customer
 
 
 async def list_tenants(settings: Settings) -> list[Customer]:
     """Every tenant, oldest first."""
-    engine = create_engine(settings, url=settings.resolved_migration_url, as_app_role=False)
-    try:
-        async with engine.connect() as connection:
-            rows = await connection.execute(select(Customer).order_by(Customer.created_at))
-            return [Customer(**row._asdict()) for row in rows]
-    finally:
-        await engine.dispose()
+    async with (
+        engine_scope(settings, url=settings.resolved_migration_url, as_app_role=False) as engine,
+        engine.connect() as connection,
+    ):
+        rows = await connection.execute(select(Customer).order_by(Customer.created_at))
+        return [Customer(**row._asdict()) for row in rows]
 
 
 async def resolve_tenant(settings: Settings, ref: str | None) -> Customer:
