@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -150,3 +151,22 @@ async def test_ingest_loads_then_rejects_a_corrupted_file_without_writing(
     assert "row 3 (line 4), column date, value '2024-02-30'" in rejected.stderr
     assert "nothing was written" in rejected.stderr
     assert await _count_sales(sessionmaker, customer_id) == before
+
+
+def test_generate_into_a_file_is_a_one_line_error(migrated: Settings, tmp_path: Path) -> None:
+    target = tmp_path / "not-a-dir"
+    target.write_text("x")
+    result = run(migrated, "generate", "--out", str(target), "--days", "3", check=False)
+    assert result.returncode == 1
+    assert "is not a directory" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ingest_of_an_empty_directory_says_what_it_expected(
+    migrated: Settings, tmp_path: Path
+) -> None:
+    run(migrated, "init", "--slug", f"empty-{uuid.uuid4().hex[:8]}")
+    tenant = sorted(t.slug for t in asyncio.run(list_tenants(migrated)))[0]
+    result = run(migrated, "ingest", str(tmp_path), "--tenant", tenant, check=False)
+    assert result.returncode == 1
+    assert "no canonical file found" in result.stderr

@@ -32,7 +32,7 @@ app = typer.Typer(
 )
 # soft_wrap: keys and curl lines must stay on one line to be copied, even when piped.
 console = Console(soft_wrap=True)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 T = TypeVar("T")
 
@@ -46,8 +46,17 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coro)
     except ShelfOpsError as exc:
-        err_console.print(f"[red]error[/red] {exc.name}: {exc.detail}")
+        err_console.print(f"[red]error[/red] {exc.name}: {escape(_describe(exc.detail))}")
         raise typer.Exit(1) from None
+
+
+def _describe(detail: Any) -> str:
+    """An error detail as one readable line (the message first, then the context)."""
+    if not isinstance(detail, dict):
+        return str(detail)
+    context = ", ".join(f"{k}={v}" for k, v in detail.items() if k != "message")
+    message = str(detail.get("message", ""))
+    return f"{message} ({context})" if message and context else message or context
 
 
 @app.command()
@@ -127,12 +136,19 @@ def _generate(
 ) -> list[tuple[Path, int]]:
     from shelfops.synthetic import GenerationConfig, generate_dataset
 
-    config = GenerationConfig(stores=stores, products=products, days=days, seed=seed, start=start)
-    with _progress() as progress:
-        task = progress.add_task("generating stores", total=stores)
-        summary = generate_dataset(
-            config, out, on_progress=lambda done, total: progress.update(task, completed=done)
+    try:
+        config = GenerationConfig(
+            stores=stores, products=products, days=days, seed=seed, start=start
         )
+        with _progress() as progress:
+            task = progress.add_task("generating stores", total=stores)
+            summary = generate_dataset(
+                config, out, on_progress=lambda done, total: progress.update(task, completed=done)
+            )
+    except (ValueError, OSError) as exc:
+        # Bad sizes or an unusable output path: say so in one line, no traceback.
+        err_console.print(f"[red]error[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
     return summary.files()
 
 

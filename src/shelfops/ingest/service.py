@@ -248,13 +248,20 @@ def _canonical_files(directory: Path) -> list[tuple[IngestKind, Path]]:
         for kind in LOAD_ORDER
         if (directory / SPECS[kind].file_name).is_file()
     ]
-    if strangers or not present:
+    names = ", ".join(SPECS[kind].file_name for kind in LOAD_ORDER)
+    if strangers:
         raise ValidationFailed(
             {
                 "directory": str(directory),
                 "unexpected_files": strangers,
-                "message": "a directory holds only the canonical files: "
-                + ", ".join(SPECS[kind].file_name for kind in LOAD_ORDER),
+                "message": f"a directory holds only the canonical files: {names}",
+            }
+        )
+    if not present:
+        raise ValidationFailed(
+            {
+                "directory": str(directory),
+                "message": f"no canonical file found; expected one or more of: {names}",
             }
         )
     return present
