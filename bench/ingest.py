@@ -150,6 +150,16 @@ async def _raw_copy(dsn: str, sales: Path) -> tuple[int, float]:
         await connection.close()
 
 
+async def _server_settings(dsn: str) -> dict[str, str]:
+    # Both loads run under these; bulk-load speed depends on them (checkpoints, buffers).
+    connection = await asyncpg.connect(dsn)
+    try:
+        names = ("server_version", "shared_buffers", "max_wal_size", "wal_level")
+        return {name: str(await connection.fetchval(f"SHOW {name}")) for name in names}
+    finally:
+        await connection.close()
+
+
 async def _shelfops_ingest(
     settings: Settings, customer_id: uuid.UUID, sales: Path
 ) -> tuple[IngestReport, float, dict[str, float]]:
@@ -196,6 +206,7 @@ async def run(args: argparse.Namespace) -> None:
             for kind in (IngestKind.STORES, IngestKind.PRODUCTS):
                 await ingest_file_command(settings, customer_id, kind, data / f"{kind}.csv")
 
+            server = await _server_settings(dsn)
             copied, copy_seconds = await _raw_copy(dsn, data / "sales.csv")
             report, seconds, phases = await _shelfops_ingest(
                 settings, customer_id, data / "sales.csv"
@@ -216,6 +227,7 @@ async def run(args: argparse.Namespace) -> None:
             await admin.close()
 
     print()
+    print("PostgreSQL: " + ", ".join(f"{name} {value}" for name, value in server.items()))
     print(f"{'':40} {'rows':>12} {'seconds':>9} {'rows/s':>11}")
     for name, count, secs in rows:
         print(f"{name:40} {count:>12,} {secs:>9.1f} {count / secs:>11,.0f}")
