@@ -38,10 +38,3 @@ async def find_active_key(
     )
     return result.scalar_one_or_none()
 
-
-async def list_keys(session: AsyncSession, *, customer_id: uuid.UUID) -> list[ApiKey]:
-    """All keys of the tenant, newest first."""
-    result = await session.execute(
-        select(ApiKey).where(ApiKey.customer_id == customer_id).order_by(ApiKey.created_at.desc())
-    )
-    return list(result.scalars())
