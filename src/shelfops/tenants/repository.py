@@ -37,4 +37,3 @@ async def find_active_key(
         )
     )
     return result.scalar_one_or_none()
-
