@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-EXTRAS ?= api,dev
+EXTRAS ?= api,ml,deep,dev
 
 .PHONY: install demo test lint typecheck unit services bench clean
 

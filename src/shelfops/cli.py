@@ -8,7 +8,8 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -264,6 +265,138 @@ def demo(
     console.print(f"  open {base}/docs\n")
     if serve_api:
         serve(host=None, port=None)
+
+
+def _guard(action: Callable[[], T]) -> T:
+    """Run a synchronous command; deliberate errors become one line and exit code 1."""
+    try:
+        return action()
+    except ShelfOpsError as exc:
+        err_console.print(f"[red]error[/red] {exc.name}: {escape(_describe(exc.detail))}")
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def _steps() -> Iterator[Callable[[str], None]]:
+    """A one-line progress display of the current step, with elapsed time."""
+    with _progress() as progress:
+        task = progress.add_task("starting", total=None)
+        yield lambda message: progress.update(task, description=message)
+
+
+def _print_tracking(outcome: Any) -> None:
+    for note in outcome.notes:
+        err_console.print(f"[yellow]note[/yellow] {escape(note)}")
+    tracking = outcome.tracking
+    if tracking is None:
+        return
+    if tracking.mode == "mlflow":
+        console.print(f"tracked in MLflow: {tracking.location}")
+    else:
+        err_console.print(
+            f"[yellow]MLflow unreachable[/yellow] ({escape(tracking.reason or '')}); "
+            f"run written to {tracking.location}"
+        )
+
+
+InputOption = Annotated[
+    Path, typer.Option("--input", help="Long CSV (unique_id, ds, y, …) or canonical sales.csv.")
+]
+HorizonOption = Annotated[int, typer.Option("--horizon", help="Periods to forecast.")]
+FreqOption = Annotated[
+    str | None, typer.Option("--freq", help="D, W, M, Q or Y (inferred when omitted).")
+]
+ModelOption = Annotated[
+    str, typer.Option("--model", help="auto, ensemble or a model name (see README).")
+]
+QuantilesOption = Annotated[
+    str, typer.Option("--quantiles", help="Comma-separated quantile levels.")
+]
+
+
+@app.command()
+def forecast(
+    input_path: InputOption,
+    horizon: HorizonOption,
+    output: Annotated[Path, typer.Option("--output", help="CSV to write the forecasts to.")],
+    freq: FreqOption = None,
+    model: ModelOption = "auto",
+    quantiles: QuantilesOption = "0.1,0.5,0.9",
+    future: Annotated[
+        Path | None,
+        typer.Option(help="CSV of known future covariates (unique_id, ds, price, …)."),
+    ] = None,
+) -> None:
+    """Forecast HORIZON periods for every series of a file (no database needed)."""
+    from shelfops.forecasting.calibration import parse_quantiles
+    from shelfops.runs.commands import forecast_file
+
+    settings = get_settings()
+
+    def action() -> Any:
+        levels = parse_quantiles(quantiles)
+        with _steps() as step:
+            return forecast_file(
+                settings,
+                input_path=input_path,
+                horizon=horizon,
+                output=output,
+                freq=freq,
+                model=model,
+                quantiles=levels,
+                future_path=future,
+                progress=step,
+            )
+
+    outcome = _guard(action)
+    console.print(f"wrote {output}")
+    for group, choice in outcome.metrics["selection"]["choice"].items():
+        console.print(
+            f"  {group}: {choice['model']} (validation WAPE {choice['validation_wape']:.3f})"
+        )
+    _print_tracking(outcome)
+
+
+@app.command()
+def backtest(
+    input_path: InputOption,
+    horizon: HorizonOption,
+    windows: Annotated[int, typer.Option("--windows", help="Rolling-origin windows.")],
+    report: Annotated[Path, typer.Option("--report", help="Folder for metrics and charts.")],
+    freq: FreqOption = None,
+    model: ModelOption = "auto",
+    quantiles: QuantilesOption = "0.1,0.5,0.9",
+    png: Annotated[bool, typer.Option("--png/--no-png", help="Also export PNG charts.")] = True,
+) -> None:
+    """Rolling-origin backtest of a file; writes REPORT/metrics.json and the charts."""
+    from shelfops.forecasting.calibration import parse_quantiles
+    from shelfops.runs.commands import backtest_file
+
+    settings = get_settings()
+
+    def action() -> Any:
+        levels = parse_quantiles(quantiles)
+        with _steps() as step:
+            return backtest_file(
+                settings,
+                input_path=input_path,
+                horizon=horizon,
+                windows=windows,
+                report_dir=report,
+                freq=freq,
+                model=model,
+                quantiles=levels,
+                png=png,
+                progress=step,
+            )
+
+    outcome = _guard(action)
+    pooled = outcome.metrics["pooled"]
+    console.print(f"wrote {report}/metrics.json and {len(outcome.files) - 1} other file(s)")
+    for key in ("wape", "mae", "mase", "pinball", "coverage"):
+        if pooled.get(key) is not None:
+            console.print(f"  {key}: {pooled[key]:.4f}")
+    _print_tracking(outcome)
 
 
 def _progress() -> Progress:

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="Key for encrypting integration credentials at rest."
     )
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        description=(
+            "MLflow tracking URI (e.g. http://mlflow:5000); defaults to a SQLite store "
+            "under var_dir (var_dir/mlflow.db, artifacts in var_dir/mlartifacts)."
+        ),
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     ingest_chunk_rows: int = 500_000

@@ -1,0 +1,409 @@
+"""Feature engineering for the global models, in two tiers (seed 001).
+
+* ``cold_start``: calendar (and holidays) plus the series' own demand history — lags,
+  rolling means and spread, same-season means, share of zero days, age.
+* ``production``: adds known-in-advance price and promotion covariates, price relative
+  to the recent price, store / product / category attributes and stock-out flags.
+
+**No leakage.** The feature row for column ``t`` reads demand only from columns ``< t``
+(lags start at 1) and covariates at ``t`` only when they are known in advance (price,
+promotion and holidays are planned). Every feature is computed by one function,
+:func:`feature_block`, for training rows and for forecast steps alike, so training and
+serving cannot drift apart.
+
+**Censoring.** Demand history is ``Panel.demand()``: stock-out cells are NaN, so a lag
+that falls on a stock-out day is missing (the trees route it) instead of a false zero,
+rolling means average only uncensored days, and censored days are never training
+targets.
+
+**Multi-step forecasts are recursive.** Step ``k`` of a forecast reads lags from the
+extended matrix in which steps ``1 … k-1`` already hold the model's own predictions
+(:meth:`FeatureBuilder.extend`). Two history-shape features are the exception and are
+documented as such: ``zero_share`` and ``censored_share`` count only observed days in
+their window (a predicted mean is not an observation), so they age with the horizon.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import holidays as holiday_calendars
+import numpy as np
+import numpy.typing as npt
+
+from shelfops.forecasting.errors import ForecastInputError
+from shelfops.forecasting.frequency import DateArray, Freq
+from shelfops.forecasting.panel import FloatMatrix, Panel
+
+Float32Matrix = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+#: How far back a holiday-distance feature looks (days); lifts further away are noise.
+_HOLIDAY_REACH = 14
+
+
+class FeatureTier(StrEnum):
+    """Which feature set a global model uses (seed 001)."""
+
+    COLD_START = "cold_start"
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Feature choices; the defaults depend on the frequency (see :func:`for_freq`)."""
+
+    tier: FeatureTier = FeatureTier.PRODUCTION
+    lags: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 14, 21, 28)
+    windows: tuple[int, ...] = (7, 28, 91)
+    seasonal_lags: tuple[int, ...] = (7, 14, 21, 28)
+    yearly_lag: int | None = 364
+    holiday_country: str | None = "US"
+    statics: tuple[str, ...] = ("store_id", "category")
+
+    @staticmethod
+    def for_freq(
+        freq: Freq, tier: FeatureTier = FeatureTier.PRODUCTION, holiday_country: str | None = "US"
+    ) -> FeatureConfig:
+        """Sensible lags and windows for a frequency (a season is ``freq.season_length``)."""
+        m = freq.season_length
+        if freq is Freq.DAY:
+            return FeatureConfig(tier=tier, holiday_country=holiday_country)
+        if freq is Freq.WEEK:
+            return FeatureConfig(
+                tier=tier,
+                lags=(1, 2, 3, 4, 8, 13, 26),
+                windows=(4, 13, 52),
+                seasonal_lags=(),
+                yearly_lag=52,
+                holiday_country=holiday_country,
+            )
+        lags = tuple(sorted({1, 2, 3, m} - {0}))
+        return FeatureConfig(
+            tier=tier,
+            lags=lags,
+            windows=tuple(w for w in (3, m) if w > 1) or (2,),
+            seasonal_lags=(),
+            yearly_lag=None,
+            holiday_country=None,
+        )
+
+    @property
+    def lookback(self) -> int:
+        """Columns of history a feature row reads (the recursion keeps only this tail)."""
+        longest = max(
+            (*self.lags, *self.windows, *self.seasonal_lags, self.yearly_lag or 0, 28)
+        )
+        return int(longest) + 1
+
+
+@dataclass
+class CalendarColumns:
+    """Per-column calendar features (shared by every series)."""
+
+    names: list[str]
+    values: Float32Matrix
+    """Shape (columns, len(names))."""
+
+
+def calendar_features(dates: DateArray, freq: Freq, country: str | None) -> CalendarColumns:
+    """Calendar features of each date: position in week / month / year, and holidays.
+
+    Holidays come from the ``holidays`` package for ``country`` (they are known years in
+    advance); for each day: whether it is a holiday, days until the next and since the
+    last one (capped at 14) and which holiday is next (an integer id; one extra id means
+    none is within reach), because each holiday moves demand differently.
+    """
+    days = dates.astype("datetime64[D]")
+    months = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    day_of_year = (days - days.astype("datetime64[Y]")).astype(np.int64) + 1
+    columns: dict[str, npt.NDArray[np.float64]] = {
+        "month": months.astype(np.float64),
+        "year": years.astype(np.float64),
+    }
+    if freq in (Freq.DAY, Freq.WEEK):
+        columns["week_of_year"] = ((day_of_year - 1) // 7 + 1).astype(np.float64)
+    if freq is Freq.DAY:
+        columns["day_of_week"] = ((days.astype(np.int64) + 3) % 7).astype(np.float64)
+        columns["day_of_month"] = (
+            (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+        ).astype(np.float64)
+        columns["day_of_year"] = day_of_year.astype(np.float64)
+        if country:
+            columns.update(_holiday_columns(days, country))
+    names = list(columns)
+    values = np.stack([columns[n] for n in names], axis=1).astype(np.float32)
+    return CalendarColumns(names=names, values=values)
+
+
+def _holiday_columns(days: DateArray, country: str) -> dict[str, npt.NDArray[np.float64]]:
+    first = days.min().astype(datetime.date)
+    last = days.max().astype(datetime.date)
+    try:
+        calendar = holiday_calendars.country_holidays(
+            country, years=range(first.year - 1, last.year + 2)
+        )
+    except NotImplementedError:
+        raise ForecastInputError(
+            f"unknown holiday country {country!r}; use an ISO code such as US, GB, DE"
+        ) from None
+    names = sorted({str(name) for name in calendar.values()})
+    holiday_days = np.array(sorted(calendar.keys()), dtype="datetime64[D]")
+    holiday_ids = np.array([names.index(str(calendar[d])) for d in sorted(calendar.keys())])
+    as_int = days.astype(np.int64)
+    marks = holiday_days.astype(np.int64)
+    nxt = np.searchsorted(marks, as_int, side="left")
+    prev = np.searchsorted(marks, as_int, side="right") - 1
+    until = np.where(nxt < len(marks), marks[np.minimum(nxt, len(marks) - 1)] - as_int, 99)
+    since = np.where(prev >= 0, as_int - marks[np.maximum(prev, 0)], 99)
+    # "No holiday within reach" is a category of its own (the last code), not missing.
+    next_id = np.where(
+        until <= _HOLIDAY_REACH, holiday_ids[np.minimum(nxt, len(marks) - 1)], len(names)
+    )
+    return {
+        "is_holiday_calendar": (until == 0).astype(np.float64),
+        "days_to_holiday": np.minimum(until, _HOLIDAY_REACH + 1).astype(np.float64),
+        "days_since_holiday": np.minimum(since, _HOLIDAY_REACH + 1).astype(np.float64),
+        "next_holiday": next_id.astype(np.float64),
+    }
+
+
+#: Features the global models treat as categorical.
+CATEGORICAL = ("day_of_week", "next_holiday", "store_id", "category", "product_id")
+
+
+@dataclass
+class FeatureBuilder:
+    """Computes feature rows from a demand matrix that may be extended by predictions.
+
+    ``demand`` holds the history (NaN = censored or not started) and, after
+    :meth:`extend`, the recursive predictions; ``observed`` marks real observations.
+    """
+
+    config: FeatureConfig
+    freq: Freq
+    demand: FloatMatrix
+    observed: npt.NDArray[np.bool_]
+    censored: npt.NDArray[np.bool_]
+    first: IntArray
+    covariates: dict[str, FloatMatrix]
+    statics: dict[str, npt.NDArray[np.float32]]
+    calendar: CalendarColumns
+    origin: int = 0
+    """Panel column of ``demand[:, 0]`` (the recursion keeps only a tail)."""
+    names: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_panel(cls, panel: Panel, config: FeatureConfig, horizon: int = 0) -> FeatureBuilder:
+        """A builder over ``panel``'s history; the calendar covers ``horizon`` more columns.
+
+        Covariates are kept whole: their future columns are known in advance.
+        """
+        dates = panel.grid.dates(0, panel.n_periods + horizon)
+        calendar = calendar_features(dates, panel.freq, config.holiday_country)
+        covariates: dict[str, FloatMatrix] = {}
+        if config.tier is FeatureTier.PRODUCTION:
+            covariates = dict(panel.covariates)
+        statics: dict[str, npt.NDArray[np.float32]] = {}
+        if config.tier is FeatureTier.PRODUCTION:
+            for name in config.statics:
+                if name in panel.statics:
+                    _, codes = np.unique(panel.statics[name], return_inverse=True)
+                    statics[name] = codes.astype(np.float32)
+        builder = cls(
+            config=config,
+            freq=panel.freq,
+            demand=panel.demand(),
+            observed=~np.isnan(panel.demand()),
+            censored=panel.censored.copy(),
+            first=panel.first,
+            covariates=covariates,
+            statics=statics,
+            calendar=calendar,
+        )
+        builder.names = builder._feature_names()
+        return builder
+
+    # -- layout -------------------------------------------------------------------
+    def _feature_names(self) -> list[str]:
+        c = self.config
+        names = [f"lag_{k}" for k in c.lags]
+        names += [f"mean_{w}" for w in c.windows]
+        names += ["std_28", "seasonal_mean", "zero_share_28", "age"]
+        if c.yearly_lag:
+            names.append(f"lag_{c.yearly_lag}")
+        names += self.calendar.names
+        if c.tier is FeatureTier.PRODUCTION:
+            names += sorted(self.covariates)
+            if "price" in self.covariates:
+                names.append("price_ratio_28")
+            names += ["censored_lag_1", "censored_share_28"]
+            names += list(self.statics)
+        return names
+
+    @property
+    def categorical(self) -> list[str]:
+        """Names of the categorical features present."""
+        return [n for n in self.names if n in CATEGORICAL]
+
+    # -- computation ----------------------------------------------------------------
+    def feature_block(self, columns: IntArray) -> Float32Matrix:
+        """Feature rows for every series at each of ``columns`` (panel column numbers).
+
+        Returns shape (n_series * len(columns), n_features), row ``i * len(columns) + j``
+        being series ``i`` at ``columns[j]``. Reads ``demand`` only at columns ``< c``.
+        """
+        local = np.asarray(columns, dtype=np.int64) - self.origin
+        n, width = self.demand.shape[0], local.size
+        values = np.nan_to_num(self.demand, nan=0.0)
+        held = self.observed_or_predicted
+        ones = np.ones_like(held)
+        out = np.empty((n, width, len(self.names)), dtype=np.float32)
+        j = 0
+        c = self.config
+        for k in c.lags:
+            out[:, :, j] = self._lag(local, k)
+            j += 1
+        for w in c.windows:
+            out[:, :, j] = window_mean(values, held, local, w)
+            j += 1
+        mean28 = window_mean(values, held, local, 28)
+        square28 = window_mean(values * values, held, local, 28)
+        out[:, :, j] = np.sqrt(np.clip(square28 - mean28 * mean28, 0.0, None))
+        out[:, :, j + 1] = _nanmean_stack([self._lag(local, k) for k in c.seasonal_lags or c.lags[:1]])
+        out[:, :, j + 2] = window_mean(
+            (values == 0).astype(np.float64), self.observed, local, 28
+        )
+        out[:, :, j + 3] = np.minimum(
+            (local[None, :] + self.origin) - self.first[:, None], 400
+        ).astype(np.float32)
+        j += 4
+        if c.yearly_lag:
+            out[:, :, j] = self._lag(local, c.yearly_lag)
+            j += 1
+        calendar = self.calendar.values[local + self.origin]
+        out[:, :, j : j + calendar.shape[1]] = calendar[None, :, :]
+        j += calendar.shape[1]
+        if c.tier is FeatureTier.PRODUCTION:
+            for name in sorted(self.covariates):
+                out[:, :, j] = self.covariates[name][:, local + self.origin]
+                j += 1
+            if "price" in self.covariates:
+                out[:, :, j] = self._price_ratio(local)
+                j += 1
+            out[:, :, j] = self._censored_lag(local)
+            out[:, :, j + 1] = window_mean(self.censored.astype(np.float64), ones, local, 28)
+            j += 2
+            for name in self.statics:
+                out[:, :, j] = self.statics[name][:, None]
+                j += 1
+        # Columns before a series' first observation have no demand history at all.
+        return out.reshape(n * width, len(self.names))
+
+    @property
+    def observed_or_predicted(self) -> npt.NDArray[np.bool_]:
+        """Cells holding a demand value (observation or recursive prediction)."""
+        return ~np.isnan(self.demand)
+
+    def _lag(self, local: IntArray, k: int) -> FloatMatrix:
+        source = local - k
+        valid = source >= 0
+        out = np.full((self.demand.shape[0], local.size), np.nan)
+        out[:, valid] = self.demand[:, source[valid]]
+        return out
+
+    def _censored_lag(self, local: IntArray) -> FloatMatrix:
+        source = local - 1
+        out = np.zeros((self.censored.shape[0], local.size))
+        valid = (source >= 0) & (source < self.censored.shape[1])
+        out[:, valid] = self.censored[:, source[valid]]
+        return out
+
+    def _price_ratio(self, local: IntArray) -> FloatMatrix:
+        """Price at ``t`` relative to the mean price of the 28 columns before it."""
+        price = self.covariates["price"][:, self.origin :]
+        recent = window_mean(np.nan_to_num(price), ~np.isnan(price), local, 28)
+        now = price[:, local]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(recent > 0, now / recent, np.nan)
+
+    # -- recursion --------------------------------------------------------------------
+    def tail(self, periods: int) -> FeatureBuilder:
+        """A builder over only the last ``periods`` columns (what a recursion reads)."""
+        keep = min(periods, self.demand.shape[1])
+        cut = self.demand.shape[1] - keep
+        out = FeatureBuilder(
+            config=self.config,
+            freq=self.freq,
+            demand=self.demand[:, cut:].copy(),
+            observed=self.observed[:, cut:].copy(),
+            censored=self.censored[:, cut:].copy(),
+            first=self.first,
+            covariates=self.covariates,
+            statics=self.statics,
+            calendar=self.calendar,
+            origin=self.origin + cut,
+            names=self.names,
+        )
+        return out
+
+    def extend(self, prediction: npt.NDArray[np.float64]) -> None:
+        """Append one predicted column: later steps read it as their lag 1."""
+        column = prediction.reshape(-1, 1)
+        self.demand = np.concatenate([self.demand, column], axis=1)
+        self.observed = np.concatenate(
+            [self.observed, np.zeros_like(column, dtype=bool)], axis=1
+        )
+        self.censored = np.concatenate([self.censored, np.zeros_like(column, dtype=bool)], axis=1)
+
+    @property
+    def end(self) -> int:
+        """Panel column just after the last column held."""
+        return self.origin + self.demand.shape[1]
+
+
+def _nanmean_stack(arrays: list[FloatMatrix]) -> FloatMatrix:
+    """Element-wise mean of the non-NaN values of several arrays (NaN where none)."""
+    stacked = np.stack(arrays)
+    count = (~np.isnan(stacked)).sum(axis=0)
+    total = np.nansum(stacked, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def window_mean(
+    values: FloatMatrix, counted: npt.NDArray[np.bool_], local: IntArray, w: int
+) -> FloatMatrix:
+    """Mean of ``values`` over columns ``[t − w, t)`` where ``counted``, for each ``t``.
+
+    NaN where no cell counts. Many columns at once (training) go through prefix sums;
+    a few columns (one recursive step) are summed directly, which reads only the window
+    instead of the whole matrix.
+    """
+    if local.size <= 4:
+        total = np.empty((values.shape[0], local.size))
+        count = np.empty((values.shape[0], local.size))
+        for j, t in enumerate(local):
+            lo, hi = max(0, int(t) - w), max(0, min(int(t), values.shape[1]))
+            mask = counted[:, lo:hi]
+            total[:, j] = np.where(mask, values[:, lo:hi], 0.0).sum(axis=1)
+            count[:, j] = mask.sum(axis=1)
+    else:
+        sums = _prefix(np.where(counted, values, 0.0))
+        counts = _prefix(counted.astype(np.float64))
+        hi = np.clip(local, 0, sums.shape[1] - 1)
+        lo = np.clip(local - w, 0, sums.shape[1] - 1)
+        total = sums[:, hi] - sums[:, lo]
+        count = counts[:, hi] - counts[:, lo]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1e-12), np.nan)
+
+
+def _prefix(values: FloatMatrix) -> FloatMatrix:
+    """Prefix sums with a leading zero column: ``out[:, j]`` = sum of columns ``< j``."""
+    out = np.zeros((values.shape[0], values.shape[1] + 1))
+    np.cumsum(values, axis=1, out=out[:, 1:])
+    return out
