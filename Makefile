@@ -33,9 +33,11 @@ unit: $(STAMP)
 
 services:
 	./scripts/services.sh
+	./scripts/system-deps.sh
 
 bench: $(STAMP) services
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.forecast
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

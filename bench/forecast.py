@@ -58,21 +58,20 @@ class MethodResult:
 
 
 def prepare(data_dir: Path, horizon: int, cache: Path) -> None:
-    """Read the canonical files once and cache the panel as arrays for every method."""
-    from shelfops.forecasting.io import read_input
-    from shelfops.forecasting.panel import build_panel
+    """Read and gate the canonical sales once; cache the panel as arrays for every method."""
+    from shelfops.runs.inputs import load_panel as read_validated
 
-    panel = build_panel(read_input(data_dir / "sales.csv"))
-    np.savez(
-        cache,
-        ids=panel.ids,
-        y=panel.y,
-        censored=panel.censored,
-        first_date=panel.dates[0],
-        horizon=horizon,
+    panel = read_validated(data_dir / "sales.csv").panel
+    arrays: dict[str, Any] = {
+        "ids": panel.ids,
+        "y": panel.y,
+        "censored": panel.censored,
+        "first_date": panel.dates[0],
+        "horizon": horizon,
         **{f"cov_{k}": v for k, v in panel.covariates.items()},
         **{f"static_{k}": v for k, v in panel.statics.items()},
-    )
+    }
+    np.savez(cache, **arrays)
 
 
 def load_panel(cache: Path) -> tuple[Any, int]:
@@ -113,7 +112,8 @@ def to_matrix(panel: Any, forecast: Any, column: str, start: int, horizon: int) 
     dates = pd.to_datetime(panel.grid.dates(start, horizon))
     index = pd.MultiIndex.from_product([panel.ids, dates], names=["unique_id", "ds"])
     values = forecast.set_index(["unique_id", "ds"])[column].reindex(index).to_numpy()
-    return np.nan_to_num(np.clip(values.reshape(len(panel.ids), horizon), 0, None))
+    matrix = np.nan_to_num(np.clip(values.reshape(len(panel.ids), horizon), 0, None))
+    return np.asarray(matrix, dtype=np.float64)
 
 
 # -- methods -----------------------------------------------------------------------------
@@ -141,12 +141,12 @@ def run_shelfops(panel: Any, horizon: int) -> MethodResult:
     )
 
 
-def run_mlforecast(panel: Any, horizon: int) -> MethodResult:
-    """mlforecast + LightGBM with the usual retail features and promo as a covariate."""
+def _mlforecast(panel: Any, horizon: int, intervals: bool) -> MethodResult:
     import lightgbm as lgb
     import pandas as pd
     from mlforecast import MLForecast
     from mlforecast.lag_transforms import RollingMean
+    from mlforecast.utils import PredictionIntervals
 
     cut = panel.n_periods - horizon
     train = long_frame(panel, cut)
@@ -158,7 +158,11 @@ def run_mlforecast(panel: Any, horizon: int) -> MethodResult:
         lag_transforms={1: [RollingMean(7), RollingMean(28)], 7: [RollingMean(7), RollingMean(28)]},
         date_features=["dayofweek", "month", "day", "dayofyear"],
     )
-    model.fit(train, static_features=[])
+    model.fit(
+        train,
+        static_features=[],
+        prediction_intervals=PredictionIntervals(n_windows=2, h=horizon) if intervals else None,
+    )
     fitted = time.perf_counter()
     future_dates = pd.to_datetime(panel.grid.dates(cut, horizon))
     future = pd.DataFrame(
@@ -168,10 +172,29 @@ def run_mlforecast(panel: Any, horizon: int) -> MethodResult:
             "promo_flag": panel.covariates["promo_flag"][:, cut : cut + horizon].reshape(-1),
         }
     )
-    predicted = model.predict(horizon, X_df=future)
+    predicted = model.predict(horizon, X_df=future, level=[80] if intervals else None)
     done = time.perf_counter()
     mean = to_matrix(panel, predicted, "lgbm", cut, horizon)
-    return MethodResult("mlforecast lightgbm", mean, {}, fitted - started, done - fitted)
+    quantiles: dict[float, FloatMatrix] = {}
+    name = "mlforecast lightgbm"
+    if intervals:
+        name += " + intervals"
+        quantiles = {
+            0.1: to_matrix(panel, predicted, "lgbm-lo-80", cut, horizon),
+            0.5: mean,
+            0.9: to_matrix(panel, predicted, "lgbm-hi-80", cut, horizon),
+        }
+    return MethodResult(name, mean, quantiles, fitted - started, done - fitted)
+
+
+def run_mlforecast(panel: Any, horizon: int) -> MethodResult:
+    """mlforecast + LightGBM with the usual retail features and promo as a covariate."""
+    return _mlforecast(panel, horizon, intervals=False)
+
+
+def run_mlforecast_intervals(panel: Any, horizon: int) -> MethodResult:
+    """The same, with mlforecast's conformal 80% intervals (two windows, its minimum)."""
+    return _mlforecast(panel, horizon, intervals=True)
 
 
 def _statsforecast(panel: Any, horizon: int, name: str, model: Any, level: bool) -> MethodResult:
@@ -225,6 +248,7 @@ def run_seasonal_naive(panel: Any, horizon: int) -> MethodResult:
 METHODS: dict[str, Callable[[Any, int], MethodResult]] = {
     "shelfops": run_shelfops,
     "mlforecast": run_mlforecast,
+    "mlforecast_intervals": run_mlforecast_intervals,
     "ets": run_ets,
     "croston": run_croston,
     "snaive": run_seasonal_naive,
@@ -246,7 +270,13 @@ def run_method(method: str, cache: Path) -> MethodResult:
     queue = context.Queue()
     process = context.Process(target=_child, args=(method, cache, queue))
     process.start()
-    result: MethodResult = queue.get()
+    while True:
+        try:
+            result: MethodResult = queue.get(timeout=5)
+            break
+        except Exception:  # queue.Empty: check the child is still alive
+            if not process.is_alive():
+                raise RuntimeError(f"{method} failed (exit code {process.exitcode})") from None
     process.join()
     return result
 
@@ -297,10 +327,11 @@ def print_table(rows: list[tuple[MethodResult, dict[str, float]]]) -> None:
         if result is ours[0]:
             continue
         wall = result.fit_s + result.predict_s
+        memory = ours[0].peak_mib / result.peak_mib
         print(
             f"ShelfOps vs {result.name}: WAPE {ours[1]['wape'] / m['wape']:.3f}x "
             f"({100 * (1 - ours[1]['wape'] / m['wape']):+.1f}% lower), "
-            f"wall time {ours_wall / wall:.2f}x, peak memory {ours[0].peak_mib / result.peak_mib:.2f}x"
+            f"wall time {ours_wall / wall:.2f}x, peak memory {memory:.2f}x"
         )
     for result, _ in rows:
         if result.note:
@@ -316,7 +347,11 @@ def main() -> None:
     parser.add_argument("--horizon", type=int, default=28)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--data-dir", type=Path)
-    parser.add_argument("--skip", default="", help="comma-separated: mlforecast,ets,croston,snaive")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated: " + ",".join(m for m in METHODS if m != "shelfops"),
+    )
     parser.add_argument(
         "--scale",
         action="store_true",
@@ -325,7 +360,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.scale:
         args.stores, args.products, args.days = 10, 3049, 1941
-        args.skip = "mlforecast,ets,croston,snaive"
+        args.skip = "mlforecast,mlforecast_intervals,ets,croston,snaive"
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     with tempfile.TemporaryDirectory(prefix="shelfops-bench-") as tmp:
         data_dir = args.data_dir
@@ -334,21 +369,38 @@ def main() -> None:
             started = time.perf_counter()
             subprocess.run(
                 [
-                    sys.executable, "-m", "shelfops", "generate", "--out", str(data_dir),
-                    "--stores", str(args.stores), "--products", str(args.products),
-                    "--days", str(args.days), "--seed", str(args.seed),
+                    sys.executable,
+                    "-m",
+                    "shelfops",
+                    "generate",
+                    "--out",
+                    str(data_dir),
+                    "--stores",
+                    str(args.stores),
+                    "--products",
+                    str(args.products),
+                    "--days",
+                    str(args.days),
+                    "--seed",
+                    str(args.seed),
                 ],
                 check=True,
                 capture_output=True,
             )
-            print(f"generated {args.stores * args.products:,} series × {args.days} days "
-                  f"in {time.perf_counter() - started:.0f}s")
+            print(
+                f"generated {args.stores * args.products:,} series × {args.days} days "
+                f"in {time.perf_counter() - started:.0f}s"
+            )
         cache = Path(tmp) / "panel.npz"
         started = time.perf_counter()
         prepare(data_dir, args.horizon, cache)
         panel, horizon = load_panel(cache)
-        print(f"read {panel.n_series:,} series × {panel.n_periods} days in "
-              f"{time.perf_counter() - started:.0f}s; holding out the last {horizon}\n")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"read, validated and built {panel.n_series:,} series × {panel.n_periods} days "
+            f"in {time.perf_counter() - started:.0f}s (peak {peak:,.0f} MiB); "
+            f"holding out the last {horizon}\n"
+        )
         rows = []
         for method in METHODS:
             if method in skip:

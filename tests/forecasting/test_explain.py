@@ -143,9 +143,9 @@ def test_a_feature_the_trees_never_split_on_gets_no_credit(
 ) -> None:
     # No stock-outs in the data: the censoring flag is always 0, so no tree can use it.
     sample = samples[name]
-    column = sample.feature_names.index("censored_lag_1")
+    column = sample.feature_names.index("censored_share_28")
     assert (sample.values[:, column] == 0.0).all()
-    assert explain.feature_importance(sample)["censored_lag_1"] == 0.0
+    assert explain.feature_importance(sample)["censored_share_28"] == 0.0
 
 
 def test_feature_importance_ranks_every_feature(lgb: Fitted) -> None:

@@ -59,11 +59,13 @@ def _oracle(frame: pl.DataFrame) -> pd.DataFrame:
     for w in (7, 28):
         df[f"mean_{w}"] = g.transform(lambda s, w=w: s.shift(1).rolling(w, min_periods=1).mean())
     df["zero_share_28"] = g.transform(
-        lambda s: (s.shift(1) == 0)
-        .astype(float)
-        .where(s.shift(1).notna())
-        .rolling(28, min_periods=1)
-        .mean()
+        lambda s: (
+            (s.shift(1) == 0)
+            .astype(float)
+            .where(s.shift(1).notna())
+            .rolling(28, min_periods=1)
+            .mean()
+        )
     )
     return df
 
@@ -132,7 +134,7 @@ def test_production_tier_adds_covariates_and_cold_start_does_not() -> None:
     panel = _panel()
     cold = FeatureBuilder.from_panel(panel, FeatureConfig(tier=FeatureTier.COLD_START)).names
     production = FeatureBuilder.from_panel(panel, FeatureConfig()).names
-    for name in ("price", "promo_flag", "discount_pct", "price_ratio_28", "censored_lag_1"):
+    for name in ("price", "promo_flag", "discount_pct", "price_ratio_28", "censored_share_28"):
         assert name in production
         assert name not in cold
     assert set(cold) < set(production)
@@ -144,10 +146,11 @@ def test_holiday_features_count_days_to_thanksgiving() -> None:
     )
     calendar = calendar_features(dates, Freq.DAY, "US")
     until = calendar.values[:, calendar.names.index("days_to_holiday")]
-    is_holiday = calendar.values[:, calendar.names.index("is_holiday_calendar")]
-    # Thanksgiving 2024 is Thursday 28 November.
-    assert until[0] == 8 and until[8] == 0
-    assert is_holiday.tolist() == [0.0] * 8 + [1.0, 0.0]
+    since = calendar.values[:, calendar.names.index("days_since_holiday")]
+    # Thanksgiving 2024 is Thursday 28 November (index 8); Veterans Day was 11 November.
+    # After Thanksgiving the next holiday (Christmas) is out of reach: capped at 15.
+    assert until.tolist() == [8, 7, 6, 5, 4, 3, 2, 1, 0, 15]
+    assert since[0] == 9 and since[8] == 0 and since[9] == 1
 
 
 class _LagModel(GlobalGBM):

@@ -50,9 +50,9 @@ def test_forecast_frame_has_quantile_columns_and_every_series(mixed_panel: Panel
 
 
 def test_a_named_model_forecasts_exactly_what_that_model_does(mixed_panel: Panel) -> None:
-    forecast = ForecastPipeline(PipelineConfig(model="seasonal_naive")).fit(
-        mixed_panel, 7
-    ).predict()
+    forecast = (
+        ForecastPipeline(PipelineConfig(model="seasonal_naive")).fit(mixed_panel, 7).predict()
+    )
     direct = make_model("seasonal_naive").fit(mixed_panel).predict(7)
     np.testing.assert_allclose(forecast.mean, direct)
     assert set(forecast.chosen) == {"seasonal_naive"}
@@ -81,9 +81,11 @@ def test_blend_selection_finds_the_weight_that_is_exactly_right() -> None:
 
 
 def test_new_and_single_day_series_still_get_a_forecast(mixed_panel: Panel) -> None:
-    forecast = ForecastPipeline(PipelineConfig(model="auto", candidates=CHEAP)).fit(
-        mixed_panel, 7
-    ).predict()
+    forecast = (
+        ForecastPipeline(PipelineConfig(model="auto", candidates=CHEAP))
+        .fit(mixed_panel, 7)
+        .predict()
+    )
     new = np.isin(forecast.ids, ["s18", "s19"])
     assert (forecast.mean[new] > 0).all()
 

@@ -81,7 +81,9 @@ class BacktestResult:
         quantiles: dict[float, FloatMatrix] = {}
         if model == PIPELINE_COLUMN:
             for level in self.config.quantiles:
-                quantiles[level] = self._stack(lambda w, q=level: w.forecast.quantiles[q])
+                quantiles[level] = np.concatenate(
+                    [w.forecast.quantiles[level] for w in self.windows]
+                )
         price = None
         if all(w.price is not None for w in self.windows):
             price = np.concatenate([w.price for w in self.windows if w.price is not None])
@@ -219,7 +221,7 @@ def backtest(
             )
         history = panel.truncate(cutoff)
         pipeline = ForecastPipeline(config).fit(
-            history, horizon, progress=lambda msg, k=k: report(f"window {k + 1}/{windows}: {msg}")
+            history, horizon, progress=_prefixed(report, f"window {k + 1}/{windows}")
         )
         forecast = pipeline.predict()
         last_models = pipeline.fitted
@@ -242,9 +244,20 @@ def backtest(
     )
 
 
+def _prefixed(report: Callable[[str], None], label: str) -> Callable[[str], None]:
+    """A progress callback that prefixes every message with ``label``."""
+
+    def prefixed(message: str) -> None:
+        report(f"{label}: {message}")
+
+    return prefixed
+
+
 def _clean(values: Mapping[str, float]) -> dict[str, float | None]:
     """JSON-safe metrics: NaN becomes None (JSON has no NaN)."""
-    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in values.items()}
+    return {
+        k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in values.items()
+    }
 
 
 def _clean_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

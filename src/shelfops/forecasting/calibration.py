@@ -55,10 +55,9 @@ def _conformal_quantiles(values: npt.NDArray[np.float64], levels: Sequence[float
     n = ordered.size
     out = np.empty(len(levels))
     for j, q in enumerate(levels):
-        if q >= 0.5:
-            rank = min(n, int(np.ceil((n + 1) * q)))
-        else:
-            rank = max(1, int(np.floor((n + 1) * q)))
+        upper = min(n, int(np.ceil((n + 1) * q)))
+        lower = max(1, int(np.floor((n + 1) * q)))
+        rank = upper if q >= 0.5 else lower
         out[j] = ordered[rank - 1]
     return out
 
@@ -101,7 +100,8 @@ class ConformalCalibrator:
         valid = ~np.isnan(residual)
         pooled = residual[valid]
         if pooled.size < MIN_CELL and fallback is not None:
-            return fallback[np.minimum(np.arange(horizon), fallback.shape[0] - 1)]
+            steps = np.minimum(np.arange(horizon), fallback.shape[0] - 1)
+            return np.asarray(fallback[steps], dtype=np.float64)
         for k in range(horizon):
             # Widen the band of neighbouring steps until the cell holds MIN_CELL residuals:
             # per-step tables where data allow, smoothed ones for small panels.

@@ -118,8 +118,10 @@ class Grid:
             return units.astype("datetime64[D]")
         months = units.astype("datetime64[M]")
         if self.anchor_day == MONTH_END:
-            return (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
-        return months.astype("datetime64[D]") + np.timedelta64(self.anchor_day - 1, "D")
+            ends = (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+            return ends.astype("datetime64[D]")
+        anchored = months.astype("datetime64[D]") + np.timedelta64(self.anchor_day - 1, "D")
+        return anchored.astype("datetime64[D]")
 
     def index_of(self, dates: DateArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
         """Period index of each date, and a mask of dates that lie on the grid."""
@@ -138,12 +140,13 @@ MONTH_END = -1
 
 def _day_of_month(dates: DateArray) -> npt.NDArray[np.int64]:
     days = dates.astype("datetime64[D]")
-    return (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+    return np.asarray((days - days.astype("datetime64[M]")).astype(np.int64) + 1, dtype=np.int64)
 
 
 def _is_month_end(dates: DateArray) -> npt.NDArray[np.bool_]:
     days = dates.astype("datetime64[D]")
-    return (days + np.timedelta64(1, "D")).astype("datetime64[M]") != days.astype("datetime64[M]")
+    following = (days + np.timedelta64(1, "D")).astype("datetime64[M]")
+    return np.asarray(following != days.astype("datetime64[M]"), dtype=np.bool_)
 
 
 def grid_for(dates: DateArray, freq: Freq) -> Grid:

@@ -17,6 +17,7 @@ panel does not depend on row order).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
@@ -25,8 +26,12 @@ from shelfops.forecasting.errors import ForecastInputError
 
 CANONICAL_COLUMNS = ("date", "store_code", "product_code", "quantity")
 _NUMERIC = ("y", "price", "promo_flag", "discount_pct", "is_holiday")
+#: Numeric columns of the canonical file that are read only to derive another column.
+_CANONICAL_NUMERIC = ("on_hand_close",)
 _STRINGS = ("unique_id", "store_id", "product_id", "category")
 SERIES_SEPARATOR = "|"
+#: Canonical column behind each typed column, so errors name what the file calls it.
+_CANONICAL_SOURCE = {"ds": "date", "y": "quantity", "price": "unit_price"}
 
 
 def read_input(path: Path) -> pl.DataFrame:
@@ -39,6 +44,8 @@ def read_input(path: Path) -> pl.DataFrame:
         raise ForecastInputError(f"input file {path} does not exist")
     try:
         header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
+    except pl.exceptions.NoDataError:
+        raise ForecastInputError(f"{path.name} is empty: expected a header row") from None
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as error:
         raise ForecastInputError(f"{path.name} is not a readable CSV file: {error}") from None
     if not header:
@@ -53,6 +60,7 @@ def read_input(path: Path) -> pl.DataFrame:
             "(date, store_code, product_code, quantity, …)"
         )
     raw = _read_text(path)
+    _require_text(raw, ("unique_id",), path.name)
     frame = raw.select(
         pl.col("_line"),
         *[pl.col(c) for c in header if c in (*_STRINGS, "ds", "in_stock", *_NUMERIC)],
@@ -60,7 +68,52 @@ def read_input(path: Path) -> pl.DataFrame:
     return _typed(frame, path.name)
 
 
+def _require_text(raw: pl.DataFrame, columns: tuple[str, ...], name: str) -> None:
+    """Key columns must be non-empty on every row: an empty id would merge unrelated rows."""
+    for column in columns:
+        empty = raw[column].is_null() | (raw[column].str.strip_chars() == "")
+        if empty.any():
+            index = int(empty.arg_true()[0])
+            raise ForecastInputError(
+                f"{name} line {raw['_line'][index]}: column {column!r} is empty "
+                f"({int(empty.sum())} such rows); every row needs a series key"
+            )
+
+
+#: Types the fast path asks the CSV reader for directly (other columns stay text).
+_FAST_TYPES: dict[str, pl.DataType] = {
+    **{c: pl.Date() for c in ("ds", "date")},
+    **{c: pl.Boolean() for c in ("promo_flag", "in_stock")},
+    **{
+        c: pl.Float64()
+        for c in ("y", "quantity", "price", "unit_price", "discount_pct", "on_hand_close")
+    },
+}
+_REQUIRED = ("y", "quantity", "ds", "date")
+
+
+def _read_fast(path: Path) -> pl.DataFrame | None:
+    """Typed read of a clean file (the common case), or None to take the careful path.
+
+    Parsing numbers and dates in the reader avoids materialising every value as text,
+    which halves peak memory on tens of millions of rows. Any parse failure, or a blank
+    required value, returns None: the text path then names the offending line.
+    """
+    header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
+    overrides = {c: t for c, t in _FAST_TYPES.items() if c in header}
+    try:
+        frame = pl.read_csv(path, infer_schema=False, schema_overrides=overrides)
+    except (pl.exceptions.PolarsError, UnicodeDecodeError):
+        return None
+    if frame.height == 0 or any(frame[c].null_count() for c in _REQUIRED if c in header):
+        return None
+    return frame.with_row_index("_line", offset=2)
+
+
 def _read_text(path: Path) -> pl.DataFrame:
+    fast = _read_fast(path)
+    if fast is not None:
+        return fast
     try:
         frame = pl.read_csv(path, infer_schema=False)
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as error:
@@ -73,6 +126,7 @@ def _read_text(path: Path) -> pl.DataFrame:
 
 def _canonical(path: Path, header: list[str]) -> pl.DataFrame:
     raw = _read_text(path)
+    _require_text(raw, ("store_code", "product_code"), path.name)
     columns = [
         pl.col("_line"),
         pl.concat_str(
@@ -89,38 +143,63 @@ def _canonical(path: Path, header: list[str]) -> pl.DataFrame:
         if name in header:
             columns.append(pl.col(name))
     if "on_hand_close" in header:
-        # An empty on_hand_close means "not recorded": the day is taken as in stock.
-        on_hand = pl.col("on_hand_close").cast(pl.Float64, strict=False)
-        columns.append(
-            pl.when(pl.col("on_hand_close").is_null() | (pl.col("on_hand_close") == ""))
-            .then(pl.lit("true"))
-            .when(on_hand == 0)
-            .then(pl.lit("false"))
-            .otherwise(pl.lit("true"))
-            .alias("in_stock")
+        columns.append(pl.col("on_hand_close"))
+    frame = _typed(raw.select(columns), path.name, _CANONICAL_SOURCE)
+    if "on_hand_close" in frame.columns:
+        # Zero stock at close means the day sold out: quantity understates demand. An
+        # empty on_hand_close means "not recorded": the day is taken as in stock.
+        on_hand = pl.col("on_hand_close")
+        frame = frame.with_columns((on_hand.is_null() | (on_hand != 0)).alias("in_stock")).drop(
+            "on_hand_close"
         )
-    frame = _typed(raw.select(columns), path.name)
     return _with_categories(frame, path.parent / "products.csv")
 
 
 def _with_categories(frame: pl.DataFrame, products: Path) -> pl.DataFrame:
+    """Join each product's ``category`` from the ``products.csv`` beside the sales file."""
     if not products.is_file():
         return frame
-    catalog = pl.read_csv(products, infer_schema=False)
+    try:
+        catalog = pl.read_csv(products, infer_schema=False)
+    except (pl.exceptions.PolarsError, UnicodeDecodeError) as error:
+        raise ForecastInputError(f"{products.name} could not be parsed as CSV: {error}") from None
     if not {"product_code", "category"} <= set(catalog.columns):
         return frame
-    lookup = catalog.select(pl.col("product_code").alias("product_id"), "category")
-    return frame.join(lookup, on="product_id", how="left")
+    # A product listed twice would duplicate every one of its sales rows in the join.
+    repeated = ~catalog["product_code"].is_first_distinct()
+    if repeated.any():
+        index = int(repeated.arg_true()[0])
+        raise ForecastInputError(
+            f"{products.name} line {index + 2}: product_code "
+            f"{catalog['product_code'][index]!r} is listed more than once"
+        )
+    # A mapping adds one column; a join would copy the whole (possibly huge) frame.
+    mapping = dict(
+        zip(catalog["product_code"].to_list(), catalog["category"].to_list(), strict=True)
+    )
+    return frame.with_columns(
+        pl.col("product_id")
+        .replace_strict(mapping, default=None, return_dtype=pl.String)
+        .alias("category")
+    )
 
 
 _BOOLEAN_TEXT = {"true": True, "false": False, "1": True, "0": False}
 
 
-def _typed(frame: pl.DataFrame, name: str) -> pl.DataFrame:
-    """Cast text columns to their types; the first unparseable value is an error."""
+def _typed(frame: pl.DataFrame, name: str, source: Mapping[str, str] | None = None) -> pl.DataFrame:
+    """Cast text columns to their types; the first unparseable value is an error.
+
+    ``source`` maps a typed column to the file's own column name for error messages.
+    """
+    label = dict(source or {})
     casts: list[pl.Expr] = []
     for column in frame.columns:
-        if column in _NUMERIC:
+        if frame.schema[column] == pl.Boolean and column in _NUMERIC:
+            casts.append(pl.col(column).cast(pl.Float64))  # true/false read as booleans
+        elif frame.schema[column] != pl.String:
+            casts.append(pl.col(column))  # already typed by the fast reader
+        elif column in _NUMERIC:
             if column in ("promo_flag", "is_holiday"):
                 text = pl.col(column).str.strip_chars().str.to_lowercase()
                 casts.append(
@@ -132,6 +211,8 @@ def _typed(frame: pl.DataFrame, name: str) -> pl.DataFrame:
                 )
             else:
                 casts.append(pl.col(column).str.strip_chars().cast(pl.Float64, strict=False))
+        elif column in _CANONICAL_NUMERIC:
+            casts.append(pl.col(column).str.strip_chars().cast(pl.Float64, strict=False))
         elif column == "ds":
             text = pl.col("ds").str.strip_chars()
             casts.append(
@@ -151,31 +232,38 @@ def _typed(frame: pl.DataFrame, name: str) -> pl.DataFrame:
             casts.append(pl.col(column))
     typed = frame.with_columns(casts)
     for column in frame.columns:
-        if column in ("_line", *_STRINGS):
+        if column in ("_line", *_STRINGS) or frame.schema[column] != pl.String:
+            # A typed column's nulls are blank optional values: the fast reader hands
+            # blank required ones to the text path.
             continue
-        bad = typed[column].is_null() & frame[column].is_not_null()
+        missing = typed[column].is_null()
+        if not missing.any():
+            continue  # every value parsed: the common case costs one null count
+        # Blank (or whitespace-only) text is an absent value: allowed in optional
+        # columns, an error in the required ``y`` and ``ds``.
+        present = (frame[column].str.strip_chars().str.len_chars() > 0).fill_null(False)
+        bad = missing & present
         if column in ("y", "ds"):
-            bad = bad | frame[column].is_null()
-        if column == "in_stock":
-            bad = bad & (frame[column].str.strip_chars() != "")
+            bad = bad | ~present
         if bad.any():
             index = int(bad.arg_true()[0])
             value = frame[column][index]
             expected = {
                 "ds": "a date (YYYY-MM-DD)",
                 "in_stock": "true or false",
+                "promo_flag": "a number or true/false",
+                "is_holiday": "a number or true/false",
             }.get(column, "a number")
-            raise ForecastInputError(
-                f"{name} line {frame['_line'][index]}: column {column!r} = {value!r} is not "
-                f"{expected} ({int(bad.sum())} such rows)"
-            )
+            shown = f"= {value!r} is not" if present[index] else "is empty; expected"
+            where = f"{name} line {frame['_line'][index]}: column {label.get(column, column)!r}"
+            raise ForecastInputError(f"{where} {shown} {expected} ({int(bad.sum())} such rows)")
     for column in ("y", "price"):
         if column in typed.columns:
             nan = typed[column].is_nan()
             if nan.any():
                 index = int(nan.arg_true()[0])
+                where = f"{name} line {typed['_line'][index]}"
                 raise ForecastInputError(
-                    f"{name} line {typed['_line'][index]}: column {column!r} is NaN; "
-                    "expected a number"
+                    f"{where}: column {label.get(column, column)!r} is NaN; expected a number"
                 )
     return typed

@@ -73,7 +73,7 @@ class Panel:
         """Periods after the history for which every covariate is known."""
         if not self.covariates:
             return 1 << 30  # no covariates: any horizon is covered
-        return min(m.shape[1] for m in self.covariates.values()) - self.n_periods
+        return int(min(m.shape[1] for m in self.covariates.values())) - self.n_periods
 
     @property
     def dates(self) -> DateArray:
@@ -88,14 +88,14 @@ class Panel:
     def first(self) -> npt.NDArray[np.int64]:
         """Column of each series' first observation."""
         observed = ~np.isnan(self.y)
-        first = np.argmax(observed, axis=1).astype(np.int64)
+        first = np.asarray(np.argmax(observed, axis=1), dtype=np.int64)
         first[~observed.any(axis=1)] = self.n_periods
         return first
 
     @property
     def history_length(self) -> npt.NDArray[np.int64]:
         """Observed periods per series (from first observation to the end)."""
-        return self.n_periods - self.first
+        return np.asarray(self.n_periods - self.first, dtype=np.int64)
 
     def demand(self) -> FloatMatrix:
         """``y`` with censored cells set to NaN: what models may learn demand from."""
@@ -248,7 +248,7 @@ def _future_from_frame(panel: Panel, future: pl.DataFrame, horizon: int) -> dict
             i, k = holes[0]
             date = panel.future_dates(horizon)[k]
             raise ForecastInputError(
-                f"the future frame has no {name!r} for series {panel.ids[i]!r} on {date} "
+                f"the future frame has no {name!r} for series {str(panel.ids[i])!r} on {date} "
                 f"({len(holes)} missing values); give every series every forecast period"
             )
         out[name] = matrix
@@ -273,7 +273,7 @@ def _dates(column: pl.Series, where: Callable[[int], str]) -> DateArray:
     """
     if column.dtype == pl.String:
         parsed = column.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
-    elif column.dtype in (pl.Date, pl.Datetime) or isinstance(column.dtype, pl.Datetime):
+    elif column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime):
         parsed = column.cast(pl.Date)
     else:
         raise ForecastInputError(f"column 'ds' has type {column.dtype}; expected dates")
@@ -326,9 +326,9 @@ def build_panel(frame: pl.DataFrame, freq: Freq | None = None) -> Panel:
             f"{where(dup)}: duplicate (unique_id, ds) = ({ids[codes[dup]]}, {dates[dup]}), "
             f"already given on {where(original)}; each series may have one value per period"
         )
-    y = np.full(n * periods, np.nan)
-    y[flat] = frame["y"].cast(pl.Float64).to_numpy()
-    y = y.reshape(n, periods)
+    values = np.full(n * periods, np.nan)
+    values[flat] = frame["y"].cast(pl.Float64).to_numpy()
+    y = values.reshape(n, periods)
     first = np.full(n, periods, dtype=np.int64)
     np.minimum.at(first, codes, period)
     # Missing periods of a selling series are zero sales, from its first row to the end.
@@ -374,9 +374,9 @@ def _covariate_matrix(
     name: str,
 ) -> FloatMatrix:
     """Scatter one covariate; gap days take the series' last known value (documented)."""
-    matrix = np.full(n * periods, np.nan)
-    matrix[flat] = column.cast(pl.Float64).to_numpy()
-    matrix = matrix.reshape(n, periods)
+    values = np.full(n * periods, np.nan)
+    values[flat] = column.cast(pl.Float64).to_numpy()
+    matrix = values.reshape(n, periods)
     if name in ("promo_flag", "discount_pct", "is_holiday"):
         # A day with no sales row had no recorded promotion.
         matrix[np.isnan(matrix)] = 0.0
@@ -406,19 +406,36 @@ def _static_values(
     ids: npt.NDArray[np.str_],
     where: Callable[[int], str],
 ) -> npt.NDArray[np.str_]:
-    values = frame[name].cast(pl.String).fill_null("").to_numpy().astype(str)
-    out = np.empty(n, dtype=values.dtype)
-    out[codes] = values
-    if bool((out[codes] != values).any()):
-        # Failure path only: compare with each series' first row, so the error names the
-        # first row that changes the value rather than an arbitrary one.
-        _, first = np.unique(codes, return_index=True)
-        reference = values[first][codes]
-        row = int(np.flatnonzero(reference != values)[0])
-        earlier = int(first[codes[row]])
-        raise ForecastInputError(
-            f"{where(row)}: {name} {str(values[row])!r} differs from {str(reference[row])!r} "
-            f"on {where(earlier)} for series {str(ids[codes[row]])!r}; static attributes "
-            "must be constant within a series"
+    # Work in polars, per series: turning a 59-million-row text column into numpy strings
+    # would cost gigabytes for a handful of distinct values.
+    values = frame[name].cast(pl.String).fill_null("")
+    per_series = (
+        pl.DataFrame({"code": codes, "value": values})
+        .with_row_index("row")
+        .group_by("code")
+        .agg(
+            pl.col("value").first(),
+            pl.col("value").n_unique().alias("distinct"),
+            pl.col("row").first(),
         )
-    return out
+    )
+    changed = per_series.filter(pl.col("distinct") > 1)
+    if changed.height:
+        # Failure path only: name the first row that differs from its series' first row.
+        first_row = dict(
+            zip(per_series["code"].to_list(), per_series["row"].to_list(), strict=True)
+        )
+        first_value = dict(
+            zip(per_series["code"].to_list(), per_series["value"].to_list(), strict=True)
+        )
+        reference = pl.Series(codes).replace_strict(first_value, return_dtype=pl.String)
+        row = int((reference != values).arg_true()[0])
+        code = int(codes[row])
+        raise ForecastInputError(
+            f"{where(row)}: {name} {values[row]!r} differs from {first_value[code]!r} "
+            f"on {where(int(first_row[code]))} for series {str(ids[code])!r}; static "
+            "attributes must be constant within a series"
+        )
+    out = np.empty(n, dtype=object)
+    out[per_series["code"].to_numpy()] = per_series["value"].to_numpy()
+    return out.astype(str)

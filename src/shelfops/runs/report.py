@@ -67,7 +67,9 @@ def write_backtest_report(
         from shelfops.forecasting import explain
 
         written = explain.write_explanations(
-            explain_model, directory, result.windows[-1].forecast.ids,
+            explain_model,
+            directory,
+            result.windows[-1].forecast.ids,
             result.windows[-1].forecast.dates,
         )
         out.files.extend(written.values())
@@ -98,8 +100,10 @@ def _forecast_chart(result: BacktestResult, frame: pl.DataFrame) -> Any:
     last = result.windows[-1]
     cutoff = result.panel.dates[last.cutoff - 1]
     window = frame.filter(pl.col("cutoff") == cutoff)
-    volume = window.group_by("unique_id").agg(pl.col("y").sum()).sort(
-        ["y", "unique_id"], descending=[True, False]
+    volume = (
+        window.group_by("unique_id")
+        .agg(pl.col("y").sum())
+        .sort(["y", "unique_id"], descending=[True, False])
     )
     series = volume["unique_id"].head(CHART_SERIES).to_list()
     levels = result.config.quantiles

@@ -26,7 +26,6 @@ from shelfops.forecasting.models.base import Forecaster, check_horizon, finalize
 from shelfops.forecasting.panel import FloatMatrix, Panel
 from shelfops.forecasting.validation import check_features
 
-
 #: Training rows kept with a fitted model for global explanations.
 SAMPLE_ROWS = 2000
 #: Training rows the feature gate inspects.
@@ -67,11 +66,11 @@ class GlobalGBM(Forecaster):
         self,
         *,
         tier: FeatureTier | str = FeatureTier.PRODUCTION,
-        n_estimators: int = 150,
-        learning_rate: float = 0.1,
+        n_estimators: int = 100,
+        learning_rate: float = 0.15,
         num_leaves: int = 63,
         objective: str = "tweedie",
-        train_window: int | None = 400,
+        train_window: int | None = 365,
         holiday_country: str | None = "US",
         threads: int = 2,
         seed: int = 0,
@@ -270,9 +269,11 @@ class XGBoostForecaster(GlobalGBM):
         import xgboost as xgb
 
         matrix = xgb.DMatrix(
-            _categorical_safe(rows, self.feature_names, [
-                n for n, t in zip(self.feature_names, self._types, strict=True) if t == "c"
-            ]),
+            _categorical_safe(
+                rows,
+                self.feature_names,
+                [n for n, t in zip(self.feature_names, self._types, strict=True) if t == "c"],
+            ),
             feature_names=self.feature_names,
             feature_types=self._types,
             enable_categorical=True,
