@@ -255,11 +255,23 @@ METHODS: dict[str, Callable[[Any, int], MethodResult]] = {
 }
 
 
+def peak_mib() -> float:
+    """This process's peak resident memory (VmHWM).
+
+    ``ru_maxrss`` would be wrong here: Linux carries it across ``execve``, so a spawned
+    child would report its parent's peak. VmHWM belongs to the process's own memory map.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(method: str, cache: Path, queue: Any) -> None:
     panel, horizon = load_panel(cache)
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline = peak_mib()
     result = METHODS[method](panel, horizon)
-    result.peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.peak_mib = peak_mib()
     result.note = (result.note + f" (data alone {baseline:.0f} MiB)").strip()
     queue.put(result)
 
@@ -395,7 +407,7 @@ def main() -> None:
         started = time.perf_counter()
         prepare(data_dir, args.horizon, cache)
         panel, horizon = load_panel(cache)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = peak_mib()
         print(
             f"read, validated and built {panel.n_series:,} series × {panel.n_periods} days "
             f"in {time.perf_counter() - started:.0f}s (peak {peak:,.0f} MiB); "
