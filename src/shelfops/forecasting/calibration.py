@@ -139,8 +139,3 @@ class ConformalCalibrator:
 def quantile_column(level: float) -> str:
     """Output column name for a quantile level: ``q0.1``, ``q0.5``, ``q0.95``."""
     return f"q{level:g}"
-
-
-def nominal_coverage(levels: Sequence[float]) -> float:
-    """Nominal coverage of the interval between the lowest and highest level."""
-    return max(levels) - min(levels)

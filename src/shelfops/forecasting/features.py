@@ -340,11 +340,6 @@ class FeatureBuilder:
         self.observed = np.concatenate([self.observed, np.zeros_like(column, dtype=bool)], axis=1)
         self.censored = np.concatenate([self.censored, np.zeros_like(column, dtype=bool)], axis=1)
 
-    @property
-    def end(self) -> int:
-        """Panel column just after the last column held."""
-        return int(self.origin + self.demand.shape[1])
-
 
 def _nanmean_stack(arrays: list[FloatMatrix]) -> FloatMatrix:
     """Element-wise mean of the non-NaN values of several arrays (NaN where none)."""

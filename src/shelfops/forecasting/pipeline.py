@@ -39,7 +39,7 @@ from shelfops.forecasting.frequency import DateArray
 from shelfops.forecasting.models import is_available, make_model, split_variant
 from shelfops.forecasting.models.base import Forecaster, check_horizon
 from shelfops.forecasting.panel import FloatMatrix, Panel
-from shelfops.forecasting.segments import Segment, classify
+from shelfops.forecasting.segments import classify
 
 #: Candidates ``auto`` weighs by default: fast local baselines, an intermittent-demand
 #: method, exponential smoothing and the global LightGBM.
@@ -299,8 +299,3 @@ class ForecastPipeline:
                 for group, blend in self.blends.items()
             },
         }
-
-
-def segment_names() -> tuple[str, ...]:
-    """The demand segments ``auto`` chooses for."""
-    return tuple(s.value for s in Segment)

@@ -18,13 +18,12 @@ import polars as pl
 from shelfops.config import Settings
 from shelfops.forecasting.backtest import BacktestResult, backtest
 from shelfops.forecasting.calibration import DEFAULT_QUANTILES
-from shelfops.forecasting.errors import ForecastInputError
 from shelfops.forecasting.models.base import check_horizon
 from shelfops.forecasting.models.gbm import GlobalGBM
-from shelfops.forecasting.pipeline import AUTO_CANDIDATES, ForecastPipeline, PipelineConfig
+from shelfops.forecasting.pipeline import ForecastPipeline, PipelineConfig
 from shelfops.forecasting.validation import validate_prediction_input
 from shelfops.runs.inputs import load_panel
-from shelfops.runs.report import ReportFiles, write_backtest_report, write_json
+from shelfops.runs.report import write_backtest_report
 from shelfops.tracking.record import RunRecord, TrackingResult
 from shelfops.tracking.runs import log_run
 from shelfops.tracking.store import default_tracking_uri
@@ -233,20 +232,7 @@ def track(
     return log_run(record, tracking_uri=uri, fallback_dir=fallback_dir or Path("reports"))
 
 
-def write_forecast_summary(path: Path, outcome: RunOutcome) -> Path:
-    """Write a run's headline metrics as JSON (used by scripts and tests)."""
-    return write_json(path, outcome.metrics)
-
-
-def require_positive(name: str, value: int) -> None:
-    """Reject a count below 1 with a readable error."""
-    if value < 1:
-        raise ForecastInputError(f"{name} must be at least 1, got {value}")
-
-
 __all__ = [
-    "AUTO_CANDIDATES",
-    "ReportFiles",
     "RunOutcome",
     "backtest_file",
     "forecast_file",
