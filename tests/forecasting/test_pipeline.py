@@ -98,3 +98,23 @@ def test_bad_requests_are_readable(mixed_panel: Panel) -> None:
     short = mixed_panel.truncate(20)
     with pytest.raises(ForecastInputError, match="needs at least"):
         ForecastPipeline(PipelineConfig(model="seasonal_naive")).fit(short, 28)
+
+
+def test_a_series_that_never_sold_gets_a_zero_forecast_and_band(mixed_panel: Panel) -> None:
+    y = mixed_panel.y.copy()
+    y[0, ~np.isnan(y[0])] = 0.0
+    panel = Panel(
+        ids=mixed_panel.ids,
+        grid=mixed_panel.grid,
+        y=y,
+        censored=mixed_panel.censored,
+        covariates=mixed_panel.covariates,
+        statics=mixed_panel.statics,
+    )
+    forecast = (
+        ForecastPipeline(PipelineConfig(model="auto", candidates=CHEAP)).fit(panel, 7).predict()
+    )
+    assert (forecast.mean[0] == 0).all()
+    for band in forecast.quantiles.values():
+        assert (band[0] == 0).all()
+    assert (forecast.quantiles[0.9][1] > 0).all()

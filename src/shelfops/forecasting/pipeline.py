@@ -274,6 +274,11 @@ class ForecastPipeline:
         members = {name: model.predict(self._horizon) for name, model in self.fitted.items()}
         mean = self._blend(members, self._segments)
         quantiles = self.calibrator.apply(mean, self._segments)
+        # A series that never sold gets a zero band, not one borrowed from other series:
+        # there is no evidence of any demand to cover.
+        never_sold = ~(np.nan_to_num(self._panel.demand()) > 0).any(axis=1)
+        for band in quantiles.values():
+            band[never_sold] = 0.0
         chosen = np.empty(len(self._segments), dtype=object)
         for group, blend in self.blends.items():
             rows = np.ones(len(chosen), bool) if group == "*" else self._segments == group

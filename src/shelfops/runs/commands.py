@@ -147,7 +147,7 @@ def backtest_file(
     )
     timings["report"] = time.perf_counter() - step
     outcome = RunOutcome(files=files.files, metrics=metrics)
-    if files.png_skipped_reason:
+    if png and files.png_skipped_reason:
         outcome.notes.append(f"PNG charts skipped: {files.png_skipped_reason}")
     outcome.tracking = track(
         settings,
