@@ -20,7 +20,6 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from shelfops.forecasting.calibration import quantile_column
 from shelfops.forecasting.errors import ForecastInputError
 from shelfops.forecasting.metrics import (
     EvaluationSet,
@@ -169,28 +168,27 @@ class BacktestResult:
         return _clean_rows(rows)
 
     def frame(self) -> pl.DataFrame:
-        """Long output: ``unique_id, ds, cutoff, y, in_stock, forecast, q…, <member>…``."""
+        """Long output: the pipeline's forecast frame plus ``cutoff, y, in_stock``, each
+        member's forecast, the segment and the chosen model."""
         parts: list[pl.DataFrame] = []
         for w in self.windows:
             f = w.forecast
-            n, h = f.mean.shape
-            columns: dict[str, Any] = {
-                "unique_id": np.repeat(f.ids, h),
-                "ds": np.tile(f.dates.astype("datetime64[D]"), n),
-                "cutoff": np.repeat(self.panel.dates[w.cutoff - 1], n * h),
+            h = f.mean.shape[1]
+            extra: dict[str, Any] = {
+                "cutoff": self.panel.dates[w.cutoff - 1],
                 "y": w.observed.reshape(-1),
                 "in_stock": ~np.isnan(w.actual.reshape(-1)) | np.isnan(w.observed.reshape(-1)),
-                PIPELINE_COLUMN: f.mean.reshape(-1),
+                **{name: f.members[name].reshape(-1) for name in self.models},
+                "segment": np.repeat(f.segments, h),
+                "chosen": np.repeat(f.chosen, h),
             }
-            for level in sorted(f.quantiles):
-                columns[quantile_column(level)] = f.quantiles[level].reshape(-1)
-            for name in self.models:
-                columns[name] = f.members[name].reshape(-1)
-            columns["segment"] = np.repeat(f.segments, h)
-            columns["chosen"] = np.repeat(f.chosen, h)
-            parts.append(pl.DataFrame(columns))
-        frame = pl.concat(parts).with_columns(pl.col("ds", "cutoff").cast(pl.Date))
-        return frame.filter(pl.col("y").is_not_nan())
+            parts.append(
+                f.to_frame().with_columns(
+                    pl.lit(extra.pop("cutoff")).cast(pl.Date).alias("cutoff"),
+                    *[pl.Series(name, values) for name, values in extra.items()],
+                )
+            )
+        return pl.concat(parts).filter(pl.col("y").is_not_nan())
 
 
 def backtest(
