@@ -241,11 +241,17 @@ def worker(
 def demo(
     stores: Annotated[int, typer.Option(min=1)] = 5,
     products: Annotated[int, typer.Option(min=1)] = 100,
-    days: Annotated[int, typer.Option(min=1)] = 540,
+    days: Annotated[int, typer.Option(min=60)] = 540,
     seed: Annotated[int, typer.Option()] = 7,
+    held_back: Annotated[
+        int, typer.Option(min=1, max=14, help="Days of actuals that 'arrive' during the demo.")
+    ] = 3,
     serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API.")] = True,
 ) -> None:
-    """From nothing to a running API on demo data: init, generate, ingest, serve."""
+    """From nothing to a running API with a governed model loop on demo data: generate,
+    init, ingest, train the first champion, run the loop over a few days, serve."""
+    from shelfops.demo import split_history
+
     settings = get_settings()
     data_dir = settings.var_dir / "demo-data"
     if data_dir.exists():
@@ -253,18 +259,139 @@ def demo(
     # History ends yesterday, so the demo's "today" is the real today.
     start = dt.date.today() - dt.timedelta(days=days)
     _generate(data_dir, stores=stores, products=products, days=days, seed=seed, start=start)
+    early, arriving = split_history(data_dir, held_back)
     customer_id, key = _run(_init(settings, name="Demo Retail", slug="demo"))
-    _run(_ingest(settings, str(customer_id), data_dir))
+    _run(_ingest(settings, str(customer_id), early))
+    lines = _run(_demo_loop(settings, customer_id, key, arriving))
+    for line in lines:
+        console.print(f"  {escape(line)}")
     base = f"http://{settings.api_host}:{settings.api_port}"
+    auth = f"-H 'Authorization: Bearer {key}'"
     console.print(f"\n[bold]ShelfOps demo[/bold] tenant 'demo' ({customer_id})")
     console.print(f"admin API key: [bold green]{key}[/bold green]\n")
     console.print("try:")
     console.print(f"  curl {base}/health")
-    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/api/v1/stores'")
-    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/api/v1/products?limit=5'")
+    console.print(f"  curl {auth} '{base}/api/v1/products?limit=5'")
+    console.print(f"  curl {auth} {base}/api/v1/models/health")
+    console.print(f"  curl {auth} {base}/api/v1/models/history")
+    console.print(f"  curl {auth} '{base}/api/v1/ml-alerts?status=unread'")
+    console.print(f"  curl {auth} {base}/api/v1/experiments")
     console.print(f"  open {base}/docs\n")
     if serve_api:
         serve(host=None, port=None)
+
+
+async def _demo_loop(
+    settings: Settings, customer_id: uuid.UUID, key: str, arriving: list[tuple[dt.date, Path]]
+) -> list[str]:
+    from shelfops.demo import run_loop
+    from shelfops.registry import mirror
+
+    async with sessionmaker_scope(settings) as sessionmaker:
+        async with tenant_transaction(sessionmaker, customer_id) as session:
+            actor = await tenants.authenticate(session, key)
+        with _steps() as step:
+            log = await run_loop(
+                sessionmaker,
+                settings,
+                customer_id=customer_id,
+                actor=actor,
+                days=arriving,
+                progress=step,
+            )
+        await mirror.sync(sessionmaker, settings, customer_id=customer_id)
+    return log.lines
+
+
+@app.command()
+def retrain(
+    tenant: TenantOption = None,
+    trigger: Annotated[str, typer.Option(help="scheduled | manual | drift_detected | new_data")] = (
+        "manual"
+    ),
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Train from this folder of canonical CSV files.")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Forecasting model (default: settings).")
+    ] = None,
+) -> None:
+    """Retrain a tenant's demand model now, in this process, and run the promotion gate."""
+    settings = get_settings()
+    outcome = _run(_retrain(settings, tenant, trigger=trigger, data_dir=data_dir, model=model))
+    console.print(f"retrain {outcome.retrain_id}: {outcome.status.value}")
+    if outcome.version:
+        console.print(f"{outcome.version} → [bold]{outcome.model_status}[/bold]")
+    for reason in outcome.reasons:
+        console.print(f"  {escape(reason)}")
+    if outcome.message:
+        console.print(escape(outcome.message))
+
+
+async def _retrain(
+    settings: Settings,
+    tenant_ref: str | None,
+    *,
+    trigger: str,
+    data_dir: Path | None,
+    model: str | None,
+) -> Any:
+    from shelfops.registry.retrain import retrain_forecast_model
+
+    customer = await tenant_admin.resolve_tenant(settings, tenant_ref)
+    async with sessionmaker_scope(settings) as sessionmaker:
+        return await retrain_forecast_model(
+            sessionmaker,
+            settings,
+            customer_id=customer.customer_id,
+            trigger=trigger,
+            data_dir=data_dir,
+            model=model,
+        )
+
+
+@app.command("run-job")
+def run_job_command(
+    job: Annotated[
+        str,
+        typer.Argument(
+            help="A scheduled job: generate_forecasts, "
+            "compute_forecast_accuracy, run_daily_backtest, "
+            "run_weekly_backtest, detect_model_drift, "
+            "retrain_forecast_model."
+        ),
+    ],
+    tenant: TenantOption = None,
+) -> None:
+    """Run one scheduled job for a tenant now, in this process (what beat would queue)."""
+    settings = get_settings()
+    report = _run(_run_job(settings, tenant, job))
+    console.print(escape(repr(report)))
+
+
+async def _run_job(settings: Settings, tenant_ref: str | None, job: str) -> Any:
+    from shelfops.jobs import run_job
+
+    customer = await tenant_admin.resolve_tenant(settings, tenant_ref)
+    async with sessionmaker_scope(settings) as sessionmaker:
+        return await run_job(job, sessionmaker, settings, customer_id=customer.customer_id)
+
+
+@app.command()
+def beat() -> None:
+    """Run the Celery beat scheduler (seed 003 schedule; needs SHELFOPS_BROKER_URL)."""
+    settings = get_settings()
+    if settings.tasks_in_process:
+        err_console.print(
+            "[red]error[/red] no broker configured (SHELFOPS_BROKER_URL); in embedded mode "
+            "run jobs with `shelfops run-job`"
+        )
+        raise typer.Exit(1)
+    from shelfops.worker import celery_app
+
+    schedule = settings.var_dir / "celerybeat-schedule"
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", "--loglevel=INFO", f"--schedule={schedule}"])
 
 
 def _guard(action: Callable[[], T]) -> T:

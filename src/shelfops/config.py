@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         default="",
         description="Prefix for every broker key, so several deployments can share one Redis.",
     )
+    broker_visibility_timeout_s: int = Field(
+        default=5 * 3600,
+        description=(
+            "Seconds before Redis hands an unacknowledged message (its worker died) to "
+            "another worker; must exceed the longest task time limit (a retrain: 4 h)."
+        ),
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="Key for encrypting integration credentials at rest."
     )
@@ -66,6 +73,39 @@ class Settings(BaseSettings):
             "MLflow tracking URI (e.g. http://mlflow:5000); defaults to a SQLite store "
             "under var_dir (var_dir/mlflow.db, artifacts in var_dir/mlartifacts)."
         ),
+    )
+    # --- the governed model loop (seed 003) ---------------------------------------------
+    retrain_model: str = Field(
+        default="auto",
+        description="Forecasting model a retrain trains (auto, ensemble or a model name).",
+    )
+    retrain_horizon_days: int = Field(default=14, ge=1, description="Forecast horizon.")
+    retrain_backtest_windows: int = Field(
+        default=3, ge=1, description="Rolling-origin windows the gate compares versions on."
+    )
+    retrain_history_days: int = Field(
+        default=730, ge=60, description="Most recent days of sales a retrain reads."
+    )
+    retrain_stale_after_s: int = Field(
+        default=4 * 3600,
+        description="A 'running' retrain older than this is taken as abandoned (worker lost).",
+    )
+    promotion_min_improvement: float = Field(
+        default=0.05, ge=0, description="Relative MAE improvement needed to auto-promote."
+    )
+    promotion_business_tolerance: float = Field(
+        default=0.02,
+        ge=0,
+        description=(
+            "Largest relative worsening of a business metric (stock-out miss rate, "
+            "overstock rate, overstock value, lost sales) the gate accepts."
+        ),
+    )
+    drift_mae_threshold: float = Field(
+        default=0.15, ge=0, description="7-day MAE this much worse than baseline is drift."
+    )
+    drift_psi_threshold: float = Field(
+        default=0.2, ge=0, description="Population stability index that counts as a shift."
     )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -108,6 +148,11 @@ class Settings(BaseSettings):
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
         return _EMBEDDED_SECRET
+
+    @property
+    def artifacts_dir(self) -> Path:
+        """Where model artifacts live: ``<var_dir>/artifacts/<tenant>/<model>/<version>/``."""
+        return self.var_dir / "artifacts"
 
     @property
     def is_postgres(self) -> bool:

@@ -1,16 +1,66 @@
-"""The Celery application: queues ``ml`` (training, forecasting) and ``sync`` (data in).
+"""The Celery application: queues ``ml`` (training, forecasting, monitoring) and ``sync``
+(data in), and the beat schedule of seed 003.
 
-``celery -A shelfops.worker worker`` (or ``shelfops worker``) imports this module. With no
-broker configured (embedded mode) tasks run eagerly in the calling process.
+``celery -A shelfops.worker worker`` (or ``shelfops worker``) imports this module;
+``shelfops beat`` runs the scheduler. With no broker configured (embedded mode) tasks run
+eagerly in the calling process and ``shelfops run-job`` runs a scheduled job by hand.
+
+Every scheduled entry is a fan-out: ``shelfops.fan_out`` lists the active tenants and
+queues the job once per tenant, so one slow tenant never delays the others.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
+from celery.schedules import crontab
 
 from shelfops.config import Settings, get_settings
 
-TASK_MODULES = ["shelfops.ingest.tasks"]
+TASK_MODULES = [
+    "shelfops.ingest.tasks",
+    "shelfops.registry.tasks",
+    "shelfops.monitoring.tasks",
+    "shelfops.scheduling",
+]
+
+#: Job name → (task, crontab, extra kwargs). The order of a night: actuals scored,
+#: forecasts issued, drift checked, yesterday validated; Sunday adds retrain and the
+#: 90-day backtest (seed 003 times, UTC).
+SCHEDULED_JOBS: dict[str, tuple[str, crontab, dict[str, Any]]] = {
+    "compute_forecast_accuracy": (
+        "shelfops.monitoring.compute_forecast_accuracy",
+        crontab(minute=30, hour=0),
+        {},
+    ),
+    "generate_forecasts": ("shelfops.monitoring.generate_forecasts", crontab(minute=0, hour=1), {}),
+    "retrain_forecast_model": (
+        "shelfops.registry.retrain_forecast_model",
+        crontab(minute=0, hour=2, day_of_week="sun"),
+        {"trigger": "scheduled"},
+    ),
+    "detect_model_drift": ("shelfops.monitoring.detect_model_drift", crontab(minute=0, hour=3), {}),
+    "run_weekly_backtest": (
+        "shelfops.monitoring.run_weekly_backtest",
+        crontab(minute=0, hour=4, day_of_week="sun"),
+        {},
+    ),
+    "run_daily_backtest": ("shelfops.monitoring.run_daily_backtest", crontab(minute=0, hour=6), {}),
+}
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """Celery beat entries: each runs the fan-out for one job."""
+    return {
+        name: {
+            "task": "shelfops.fan_out",
+            "schedule": schedule,
+            "args": [task, kwargs],
+            "options": {"queue": "ml"},
+        }
+        for name, (task, schedule, kwargs) in SCHEDULED_JOBS.items()
+    }
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -26,13 +76,21 @@ def create_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
-        broker_transport_options=(
-            {"global_keyprefix": settings.broker_key_prefix} if settings.broker_key_prefix else {}
-        ),
+        # A retrain can run for hours: Redis must not hand the unacknowledged message to
+        # another worker before then (visibility timeout > the longest task time limit).
+        broker_transport_options=_transport_options(settings),
+        beat_schedule=beat_schedule(),
         timezone="UTC",
         enable_utc=True,
     )
     return app
+
+
+def _transport_options(settings: Settings) -> dict[str, Any]:
+    options: dict[str, Any] = {"visibility_timeout": settings.broker_visibility_timeout_s}
+    if settings.broker_key_prefix:
+        options["global_keyprefix"] = settings.broker_key_prefix
+    return options
 
 
 # Celery's command line needs a module-level app; it only holds configuration.

@@ -5,8 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from shelfops.catalog.router import router as catalog_router
+from shelfops.experiments.router import router as experiments_router
 from shelfops.ingest.router import router as ingest_router
+from shelfops.monitoring.alerts_router import router as ml_alerts_router
+from shelfops.registry.router import router as models_router
 
 api_router = APIRouter()
 api_router.include_router(catalog_router)
 api_router.include_router(ingest_router)
+api_router.include_router(models_router)
+api_router.include_router(ml_alerts_router)
+api_router.include_router(experiments_router)

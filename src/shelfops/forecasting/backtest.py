@@ -130,6 +130,39 @@ class BacktestResult:
         ids = np.tile(self.panel.ids, len(self.windows))
         return per_series_metrics(ev, ids)
 
+    def by_segment(self, model: str = PIPELINE_COLUMN) -> dict[str, dict[str, float | None]]:
+        """Pooled metrics of ``model`` within each segment (smooth, intermittent, new),
+        each window's series classified as they were at its cutoff."""
+        ev = self.evaluation(model)
+        segments = np.concatenate([w.forecast.segments for w in self.windows])
+        out: dict[str, dict[str, float | None]] = {}
+        for segment in np.unique(segments):
+            rows = segments == segment
+            scores = _clean(pooled_metrics(_subset(ev, rows, slice(None))))
+            out[str(segment)] = {"series": float(rows.sum()) / len(self.windows), **scores}
+        return out
+
+    def by_date(self, model: str = PIPELINE_COLUMN) -> list[dict[str, Any]]:
+        """Pooled metrics of ``model`` per forecast date (every series on that date), in
+        date order. Windows that overlap contribute each of their forecasts of a date."""
+        rows: list[dict[str, Any]] = []
+        for w in self.windows:
+            one = BacktestResult(self.panel, self.horizon, [w], self.config)
+            ev = one.evaluation(model)
+            for step in range(self.horizon):
+                column = slice(step, step + 1)
+                if np.isnan(ev.actual[:, column]).all():
+                    continue
+                scores = _clean(pooled_metrics(_subset(ev, slice(None), column)))
+                rows.append(
+                    {
+                        "forecast_date": self.panel.dates[w.cutoff + step].item(),
+                        "cutoff": self.panel.dates[w.cutoff - 1].item(),
+                        **scores,
+                    }
+                )
+        return sorted(rows, key=lambda row: (row["forecast_date"], row["cutoff"]))
+
     def weight_sweep(self) -> list[dict[str, Any]]:
         """Seed 002 week 5: ``w × xgboost + (1 − w) × other`` for w = 1.0 … 0.0.
 
@@ -239,6 +272,23 @@ def backtest(
         )
     return BacktestResult(
         panel=panel, horizon=horizon, windows=results, config=config, last_models=last_models
+    )
+
+
+def _subset(ev: EvaluationSet, rows: Any, columns: slice) -> EvaluationSet:
+    """The evaluation set restricted to some series rows and horizon columns."""
+
+    def pick(vector: npt.NDArray[np.float64] | None) -> npt.NDArray[np.float64] | None:
+        return None if vector is None else vector[rows]
+
+    return EvaluationSet(
+        actual=ev.actual[rows][:, columns],
+        forecast=ev.forecast[rows][:, columns],
+        quantiles={q: m[rows][:, columns] for q, m in ev.quantiles.items()},
+        scale=ev.scale[rows],
+        unit_cost=pick(ev.unit_cost),
+        unit_price=pick(ev.unit_price),
+        service_level=ev.service_level,
     )
 
 

@@ -14,12 +14,18 @@
    conformal quantiles (:mod:`.calibration`).
 4. **Refit** of the chosen models on the whole history, then ``predict()``.
 
+**Storing and forecasting later.** :meth:`ForecastPipeline.for_storage` is a copy without
+the training history (small to pickle); :meth:`ForecastPipeline.forecast_from` forecasts
+a newer panel with the stored choices, blends and calibration: global models keep their
+trees or network and read the new history, local models (cheap) are refitted on it.
+
 Evaluation uses *demand*: a censored (stock-out) day's sales understate demand, so it
 is excluded from the validation error, never scored as if zero were right.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +41,7 @@ from shelfops.forecasting.calibration import (
     quantile_column,
 )
 from shelfops.forecasting.errors import ForecastInputError
-from shelfops.forecasting.frequency import DateArray
+from shelfops.forecasting.frequency import DateArray, Freq
 from shelfops.forecasting.models import is_available, make_model, split_variant
 from shelfops.forecasting.models.base import Forecaster, check_horizon
 from shelfops.forecasting.panel import FloatMatrix, Panel
@@ -184,6 +190,14 @@ class ForecastPipeline:
         self._panel: Panel | None = None
         self._horizon = 0
         self._segments: npt.NDArray[np.str_] = np.array([], dtype=str)
+        self._segment_counts: dict[str, int] = {}
+        self._freq: Freq | None = None
+        self._stored = False
+
+    @property
+    def horizon(self) -> int:
+        """The horizon the pipeline was fitted and calibrated for (0 before ``fit``)."""
+        return self._horizon
 
     def _new(self, name: str) -> Forecaster:
         base, _ = split_variant(name)
@@ -204,6 +218,8 @@ class ForecastPipeline:
         if not members:
             raise ForecastInputError(f"no model available for --model {self.config.model}")
         self._segments = classify(panel)
+        self._segment_counts = _counts(self._segments)
+        self._freq = panel.freq
         self.validation = self._validate(panel, horizon, members, progress)
         per_segment = self.config.model == "auto"
         self.blends = select_blends(self.validation, members, per_segment=per_segment)
@@ -256,51 +272,157 @@ class ForecastPipeline:
             segments=np.tile(self._segments, windows),
         )
 
+    def _blend_of(self, segment: str) -> Blend:
+        """The stored blend that forecasts series of ``segment``.
+
+        Its own blend when validation saw the segment; else the ``"*"`` blend (every
+        mode but ``auto`` has only that one); else — a segment the training panel did not
+        have, such as ``new`` series appearing later — the blend of the segment that held
+        the most training series, the choice backed by the most evidence.
+        """
+        if segment in self.blends:
+            return self.blends[segment]
+        if "*" in self.blends:
+            return self.blends["*"]
+        if not self.blends:
+            raise RuntimeError("fit the pipeline before forecasting")
+        largest = max(self.blends, key=lambda g: (self._segment_counts.get(g, 0), g))
+        return self.blends[largest]
+
     def _blend(
         self, forecasts: Mapping[str, FloatMatrix], segments: npt.NDArray[np.str_]
     ) -> FloatMatrix:
         shape = next(iter(forecasts.values())).shape
         out = np.zeros(shape)
-        for group, blend in self.blends.items():
-            rows = np.ones(shape[0], bool) if group == "*" else segments == group
-            out[rows] = blend.combine({m: f[rows] for m, f in forecasts.items()})
-        # A segment absent from validation (cannot happen with tiled segments) keeps 0.
+        for group in np.unique(segments):
+            rows = segments == group
+            blend = self._blend_of(str(group))
+            out[rows] = blend.combine({m: forecasts[m][rows] for m in blend.weights})
         return out
 
-    def predict(self) -> Forecast:
-        """Point and calibrated quantile forecasts for the fitted horizon."""
-        if self._panel is None:
-            raise RuntimeError("fit the pipeline before predicting")
-        members = {name: model.predict(self._horizon) for name, model in self.fitted.items()}
-        mean = self._blend(members, self._segments)
-        quantiles = self.calibrator.apply(mean, self._segments)
+    def _assemble(
+        self,
+        panel: Panel,
+        segments: npt.NDArray[np.str_],
+        members: dict[str, FloatMatrix],
+        horizon: int,
+    ) -> Forecast:
+        """Blend the members' forecasts of ``panel``, calibrate, and package them."""
+        mean = self._blend(members, segments)
+        quantiles = self.calibrator.apply(mean, segments)
         # A series that never sold gets a zero band, not one borrowed from other series:
         # there is no evidence of any demand to cover.
-        never_sold = ~(np.nan_to_num(self._panel.demand()) > 0).any(axis=1)
+        never_sold = ~(np.nan_to_num(panel.demand()) > 0).any(axis=1)
         for band in quantiles.values():
             band[never_sold] = 0.0
-        chosen = np.empty(len(self._segments), dtype=object)
-        for group, blend in self.blends.items():
-            rows = np.ones(len(chosen), bool) if group == "*" else self._segments == group
-            chosen[rows] = blend.describe()
+        chosen = np.empty(len(segments), dtype=object)
+        for group in np.unique(segments):
+            chosen[segments == group] = self._blend_of(str(group)).describe()
         return Forecast(
-            ids=self._panel.ids,
-            dates=self._panel.future_dates(self._horizon),
+            ids=panel.ids,
+            dates=panel.future_dates(horizon),
             mean=mean,
             quantiles=quantiles,
-            segments=self._segments,
+            segments=segments,
             chosen=chosen.astype(str),
             members=members,
         )
 
+    def predict(self) -> Forecast:
+        """Point and calibrated quantile forecasts for the fitted horizon."""
+        if self._panel is None:
+            if self._stored:
+                raise RuntimeError(
+                    "this pipeline was stored without its training history "
+                    "(for_storage); forecast with forecast_from(panel)"
+                )
+            raise RuntimeError("fit the pipeline before predicting")
+        members = {name: model.predict(self._horizon) for name, model in self.fitted.items()}
+        return self._assemble(self._panel, self._segments, members, self._horizon)
+
+    def for_storage(self) -> ForecastPipeline:
+        """A copy to store as an artifact: the choices without the training history.
+
+        Kept: the config, the chosen blends (with their validation WAPE), the conformal
+        calibrator, the horizon and frequency, per-segment series counts, and the
+        trained state of global models (boosters, network weights, a bounded feature
+        sample for explanations). Dropped: the training panel, feature builders, the
+        validation run and local models' per-series fits (``forecast_from`` refits those
+        on the new history anyway; an unfitted instance keeps their parameters). The
+        copy cannot :meth:`predict` — it only forecasts with :meth:`forecast_from`.
+        This pipeline is left unchanged.
+        """
+        if not self.blends:
+            raise RuntimeError("fit the pipeline before storing it")
+        out = ForecastPipeline(self.config)
+        out.blends = dict(self.blends)
+        out.calibrator = copy.deepcopy(self.calibrator)
+        out._horizon = self._horizon
+        out._freq = self._freq
+        out._segment_counts = dict(self._segment_counts)
+        out._stored = True
+        for name, model in self.fitted.items():
+            stored = getattr(model, "for_storage", None)
+            out.fitted[name] = stored() if callable(stored) else self._new(name)
+        return out
+
+    def forecast_from(
+        self, panel: Panel, horizon: int | None = None, progress: Progress = _silent
+    ) -> Forecast:
+        """Forecast every series of ``panel`` with the stored choices, without retraining.
+
+        ``panel`` is the latest history: it may be longer than the training panel and
+        hold series the training panel lacked (or lack some it had). Known future
+        covariates are extended as in :meth:`fit` (give a future frame with
+        ``panel.with_future(frame, h)`` first to override the assumption). Segments are
+        classified on ``panel``; global models (those with ``rebase``) keep their trained
+        trees or network and read ``panel``'s history; local models are refitted on it.
+        Each segment takes its stored blend (see :meth:`_blend_of` for a segment the
+        training panel did not have) and the stored calibration. ``horizon`` defaults to
+        the fitted one and may not exceed it: the quantiles were calibrated only that far.
+        The pipeline itself is not changed.
+        """
+        if not self.blends:
+            raise RuntimeError("fit the pipeline before forecasting")
+        horizon = self._horizon if horizon is None else horizon
+        check_horizon(horizon)
+        if horizon > self._horizon:
+            raise ForecastInputError(
+                f"the pipeline was calibrated for {self._horizon} periods ahead; "
+                f"a {horizon}-period forecast needs a pipeline fitted for that horizon"
+            )
+        if self._freq is not None and panel.freq is not self._freq:
+            raise ForecastInputError(
+                f"the pipeline was fitted on {self._freq.value} data but the panel is "
+                f"{panel.freq.value}; forecast from a panel of the same frequency"
+            )
+        panel = panel.with_future(None, horizon)
+        segments = classify(panel)
+        members: dict[str, FloatMatrix] = {}
+        for name, model in self.fitted.items():
+            if hasattr(model, "rebase"):
+                progress(f"forecast {name} from the new history")
+                # A copy: the stored model stays as it was (shared trees, new history).
+                current = copy.copy(model).rebase(panel)
+            else:
+                progress(f"fit {name} on the new history")
+                current = self._new(name).fit(panel)
+            members[name] = current.predict(horizon)
+        return self._assemble(panel, segments, members, horizon)
+
     def summary(self) -> dict[str, Any]:
         """What was chosen, per segment, with its validation WAPE (for reports)."""
-        counts = {str(s): int((self._segments == s).sum()) for s in np.unique(self._segments)}
         return {
             "model": self.config.model,
-            "segments": counts,
+            "segments": dict(self._segment_counts),
             "choice": {
                 group: {"model": blend.describe(), "validation_wape": blend.validation_wape}
                 for group, blend in self.blends.items()
             },
         }
+
+
+def _counts(segments: npt.NDArray[np.str_]) -> dict[str, int]:
+    """Series per segment."""
+    values, counts = np.unique(segments, return_counts=True)
+    return {str(v): int(c) for v, c in zip(values, counts, strict=True)}

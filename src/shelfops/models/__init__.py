@@ -7,6 +7,8 @@ from shelfops.models.forecasts import DemandForecast, ForecastAccuracy
 from shelfops.models.integrations import IntegrationSyncLog
 from shelfops.models.monitoring import BacktestResult, MLAlert, MLAlertStatus, Severity
 from shelfops.models.registry import (
+    DecisionAction,
+    ModelDecision,
     ModelRetrainingLog,
     ModelStatus,
     ModelVersion,
@@ -35,6 +37,7 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerStatus",
+    "DecisionAction",
     "DemandForecast",
     "ExperimentStatus",
     "ForecastAccuracy",
@@ -42,6 +45,7 @@ __all__ = [
     "InventorySnapshot",
     "MLAlert",
     "MLAlertStatus",
+    "ModelDecision",
     "ModelExperiment",
     "ModelRetrainingLog",
     "ModelStatus",

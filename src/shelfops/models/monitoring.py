@@ -7,7 +7,7 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shelfops.models.base import Base, BigIntPK, TenantMixin, one_of, utcnow
@@ -64,6 +64,16 @@ class MLAlert(TenantMixin, Base):
         one_of("status", [s.value for s in MLAlertStatus]),
         one_of("severity", [s.value for s in Severity]),
         Index("ix_ml_alerts_customer_status", "customer_id", "status"),
+        # An open alert (unread or read) is never duplicated: a second alert with the
+        # same key while one is open is refused by the database itself.
+        Index(
+            "uq_ml_alerts_open_dedupe_key",
+            "customer_id",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text("status IN ('unread', 'read') AND dedupe_key IS NOT NULL"),
+            postgresql_where=text("status IN ('unread', 'read') AND dedupe_key IS NOT NULL"),
+        ),
     )
 
     ml_alert_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -74,6 +84,8 @@ class MLAlert(TenantMixin, Base):
     alert_metadata: Mapped[dict[str, Any] | None]
     status: Mapped[str] = mapped_column(String(16), default=MLAlertStatus.UNREAD.value)
     action_url: Mapped[str | None] = mapped_column(String(500))
+    # What the alert is about (e.g. "drift:mae:demand_forecast"); see the unique index.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     read_at: Mapped[dt.datetime | None]
     actioned_at: Mapped[dt.datetime | None]

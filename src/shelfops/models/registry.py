@@ -7,10 +7,10 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shelfops.models.base import Base, BigIntPK, TenantMixin, one_of, utcnow
+from shelfops.models.base import Base, BigIntPK, JSONType, TenantMixin, one_of, utcnow
 
 
 class ModelStatus(StrEnum):
@@ -38,6 +38,9 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
+    # Not run, on purpose (another retrain of the tenant was running, too little history);
+    # the reason is in ``error_message``.
+    SKIPPED = "skipped"
 
 
 class ModelVersion(TenantMixin, Base):
@@ -80,6 +83,16 @@ class ModelRetrainingLog(TenantMixin, Base):
         one_of("trigger_type", [t.value for t in RetrainTrigger]),
         one_of("status", [s.value for s in RunStatus]),
         Index("ix_model_retraining_log_customer_started", "customer_id", "started_at"),
+        # The per-tenant retrain lock: at most one running retrain per tenant and model,
+        # enforced by the database on both dialects (a partial unique index).
+        Index(
+            "uq_model_retraining_log_running",
+            "customer_id",
+            "model_name",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
     )
 
     retrain_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -118,4 +131,43 @@ class ShadowPrediction(TenantMixin, Base):
     actual_demand: Mapped[float | None] = mapped_column(Float)
     champion_error: Mapped[float | None] = mapped_column(Float)
     challenger_error: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DecisionAction(StrEnum):
+    """What a governance decision did to a model version."""
+
+    PROMOTED = "promoted"
+    KEPT_AS_CHALLENGER = "kept_as_challenger"
+    REJECTED = "rejected"
+    SHADOWED = "shadowed"
+    ARCHIVED = "archived"
+    ROLLED_BACK = "rolled_back"
+
+
+class ModelDecision(TenantMixin, Base):
+    """One governance decision about a version: the gate's verdict at the end of a retrain,
+    or a person's promotion, rollback, shadowing or archiving. Never updated or deleted;
+    ``/models/history`` shows them with their inputs and reasons."""
+
+    __tablename__ = "model_decisions"
+    __tenant_index__ = False
+    __table_args__ = (
+        one_of("action", [a.value for a in DecisionAction]),
+        Index("ix_model_decisions_customer_created", "customer_id", "created_at"),
+    )
+
+    decision_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    model_name: Mapped[str] = mapped_column(String(100), default="demand_forecast")
+    version: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    # Resulting status of ``version`` and the champion it replaced (if any).
+    status_after: Mapped[str] = mapped_column(String(16))
+    previous_champion: Mapped[str | None] = mapped_column(String(32))
+    # "gate" for automatic decisions, otherwise the person (API key name) who decided.
+    decided_by: Mapped[str] = mapped_column(String(200))
+    trigger_type: Mapped[str | None] = mapped_column(String(32))
+    reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Everything the decision looked at: both versions' backtest metrics, thresholds.
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

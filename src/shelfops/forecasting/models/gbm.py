@@ -9,6 +9,7 @@ magnitude. Forecasts are recursive (see :mod:`shelfops.forecasting.features`).
 
 from __future__ import annotations
 
+import copy
 from abc import abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
@@ -16,6 +17,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import numpy.typing as npt
 
+from shelfops.forecasting.errors import ForecastInputError
 from shelfops.forecasting.features import (
     FeatureBuilder,
     FeatureConfig,
@@ -93,6 +95,9 @@ class GlobalGBM(Forecaster):
         """A random sample of training rows (for global SHAP summaries)."""
         self.prediction_features: Float32Matrix | None = None
         """Feature rows of the last ``predict`` (series-major, step-minor), for SHAP."""
+        self.static_levels: dict[str, npt.NDArray[np.str_]] = {}
+        """Sorted values of each categorical static at training time: the trees split on
+        their positions, so a rebased panel must encode its statics the same way."""
 
     def params(self) -> dict[str, object]:
         """Hyper-parameters, including the feature tier."""
@@ -123,29 +128,61 @@ class GlobalGBM(Forecaster):
             data.features[np.sort(gate)], self.tier.value, names=data.names
         )
         self._train(data)
+        self.static_levels = {
+            name: np.unique(np.asarray(panel.statics[name], dtype=str)) for name in builder.statics
+        }
         self._panel = panel
         self._builder = builder
         return self
 
     def rebase(self, panel: Panel) -> Self:
-        """Keep the trained trees but forecast from ``panel``'s (longer) history.
+        """Keep the trained trees but forecast from ``panel``'s history.
 
-        Lets a pipeline reuse the model it validated instead of training a second time.
+        Lets a pipeline reuse the model it validated instead of training a second time,
+        and a stored model forecast from newer history. ``panel`` may be longer and hold
+        other series than the training panel; it must yield the same features (same
+        covariates). Static categories are encoded as they were in training; a value the
+        trees never saw (a new store) is given as missing.
         """
         config = FeatureConfig.for_freq(panel.freq, self.tier, self.holiday_country)
-        self._builder = FeatureBuilder.from_panel(panel, config)
+        builder = FeatureBuilder.from_panel(panel, config)
+        if self.feature_names and builder.names != self.feature_names:
+            missing = [n for n in self.feature_names if n not in builder.names]
+            extra = [n for n in builder.names if n not in self.feature_names]
+            raise ForecastInputError(
+                f"the {self.name} model was trained on other features than this panel "
+                f"gives (missing: {missing or 'none'}, new: {extra or 'none'}); forecast "
+                "from a panel with the same covariates and frequency or train a new model"
+            )
+        # getattr: a model pickled before static_levels existed encodes as before.
+        for name, levels in getattr(self, "static_levels", {}).items():
+            if name in builder.statics:
+                builder.statics[name] = _encode(panel.statics[name], levels)
+        self._builder = builder
         self._panel = panel
         return self
+
+    def for_storage(self) -> Self:
+        """A copy with the trained booster and no reference to any history.
+
+        The copy keeps ``training_sample`` (at most :data:`SAMPLE_ROWS` feature rows, for
+        global explanations) and must be :meth:`rebase`-d before it can predict.
+        """
+        out = copy.copy(self)
+        out._panel = None
+        out._builder = None
+        out.prediction_features = None
+        return out
 
     def predict(self, horizon: int) -> FloatMatrix:
         """Recursive forecast: each step's prediction becomes the next step's lag 1."""
         check_horizon(horizon)
         if self._builder is None or self._panel is None:
+            if self.feature_names:
+                raise RuntimeError(f"the {self.name} model holds no history: rebase it first")
             raise RuntimeError("fit the model before predicting")
         panel = self._panel
         if panel.covariates and panel.n_future < horizon and self.tier is FeatureTier.PRODUCTION:
-            from shelfops.forecasting.errors import ForecastInputError
-
             raise ForecastInputError(
                 f"known covariates reach {panel.n_future} periods ahead; horizon is {horizon}"
             )
@@ -285,6 +322,15 @@ class XGBoostForecaster(GlobalGBM):
     def booster(self) -> Any:
         """The fitted ``xgboost.Booster``."""
         return self._booster
+
+
+def _encode(values: npt.NDArray[np.str_], levels: npt.NDArray[np.str_]) -> Float32Matrix:
+    """Position of each value in the sorted training ``levels``; -1 (missing) if absent."""
+    wanted = np.asarray(values, dtype=str)
+    if levels.size == 0:
+        return np.full(wanted.shape, -1.0, dtype=np.float32)
+    position = np.clip(np.searchsorted(levels, wanted), 0, levels.size - 1)
+    return np.where(levels[position] == wanted, position, -1).astype(np.float32)
 
 
 def _categorical_safe(

@@ -47,6 +47,7 @@ thread count is restored after ``fit`` and ``predict``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,6 +110,19 @@ class _Batch:
     """(B, horizon) True where the target is observed demand."""
     scale: npt.NDArray[np.float64]
     """(B,) the divisor; NaN when the series has no observation before the cutoff."""
+
+
+@dataclass(frozen=True)
+class _Trained:
+    """What a trained network fixes about its inputs, independent of any history."""
+
+    window: int
+    horizon: int
+    eps: float
+    """The input scale floor the network learned with (see the module docstring)."""
+    past_channels: int
+    future_channels: int
+    covariates: tuple[str, ...]
 
 
 class _Windows:
@@ -304,10 +318,11 @@ class LSTMForecaster(Forecaster):
         """Mean training loss of each epoch (Poisson NLL on scaled targets)."""
         self._network: _Network | None = None
         self._windows: _Windows | None = None
+        self._trained: _Trained | None = None
 
     def params(self) -> dict[str, object]:
         """Hyper-parameters (window and max_horizon as resolved once fitted)."""
-        fitted = self._windows
+        fitted = self._trained
         return {
             "window": fitted.window if fitted else self.window,
             "max_horizon": fitted.horizon if fitted else self.max_horizon,
@@ -334,21 +349,55 @@ class LSTMForecaster(Forecaster):
         # No window to learn from (every series has a single period): forecast flat means.
         self._network = network if rows.size else None
         self._windows = windows
+        self._trained = _Trained(
+            window=window,
+            horizon=horizon,
+            eps=windows.eps,
+            past_channels=windows.past_channels,
+            future_channels=windows.future_channels,
+            covariates=tuple(windows.covariates),
+        )
         return self
 
     def rebase(self, panel: Panel) -> Self:
-        """Keep the trained network but forecast from ``panel``'s (longer) history."""
-        if self._windows is None:
+        """Keep the trained network but forecast from ``panel``'s history.
+
+        ``panel`` may be longer than the training history and hold other series (the
+        network is global); it must give the network the same input channels, i.e. the
+        same covariates.
+        """
+        trained = self._trained
+        if trained is None:
             raise RuntimeError("fit the model before rebasing it")
-        old = self._windows
         # The trained eps, not the new panel's: the network learned that input scale.
-        self._windows = _Windows(panel, old.window, old.horizon, old.eps)
+        windows = _Windows(panel, trained.window, trained.horizon, trained.eps)
+        if tuple(windows.covariates) != trained.covariates or (
+            windows.past_channels,
+            windows.future_channels,
+        ) != (trained.past_channels, trained.future_channels):
+            raise ForecastInputError(
+                f"the lstm model was trained with covariates {list(trained.covariates)} but "
+                f"the panel has {windows.covariates}; forecast from a panel with the same "
+                "covariates or train a new model"
+            )
+        self._windows = windows
         return self
+
+    def for_storage(self) -> Self:
+        """A copy with the trained network and no reference to any history.
+
+        Such a copy must be :meth:`rebase`-d on a panel before it can predict.
+        """
+        out = copy.copy(self)
+        out._windows = None
+        return out
 
     def predict(self, horizon: int) -> FloatMatrix:
         """The first ``horizon`` steps of the direct forecast from the end of the history."""
         check_horizon(horizon)
         if self._windows is None:
+            if self._trained is not None:
+                raise RuntimeError("the lstm model holds no history: rebase it on a panel")
             raise RuntimeError("fit the model before predicting")
         windows = self._windows
         panel = windows.panel

@@ -198,7 +198,7 @@ def upgrade() -> None:
         sa.Column("error_message", sa.Text(), nullable=True),
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.CheckConstraint(
-            "status IN ('running', 'completed', 'failed')",
+            "status IN ('running', 'completed', 'failed', 'skipped')",
             name=op.f("ck_model_retraining_log_status_valid"),
         ),
         sa.CheckConstraint(

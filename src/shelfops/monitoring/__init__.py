@@ -1,0 +1,1 @@
+"""Model monitoring: accuracy, backtests, drift, ML alerts and SLO freshness."""

@@ -1,0 +1,1 @@
+"""Daily sales (the time series): reading a tenant's history for forecasting."""

@@ -1,0 +1,108 @@
+"""Bad input is a 422 naming the field, and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from shelfops.models import Role
+from tests.conftest import Tenant
+from tests.experiments.helpers import (
+    API,
+    SEED_APPROVE,
+    SEED_COMPLETE,
+    SEED_PROPOSE,
+    fetch,
+    problem_fields,
+    propose,
+    step,
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({k: v for k, v in SEED_PROPOSE.items() if k != "hypothesis"}, "hypothesis"),
+        ({**SEED_PROPOSE, "hypothesis": "   "}, "hypothesis"),
+        ({**SEED_PROPOSE, "experiment_name": "x" * 201}, "experiment_name"),
+        ({k: v for k, v in SEED_PROPOSE.items() if k != "proposed_by"}, "proposed_by"),
+        ({**SEED_PROPOSE, "baseline_version": "v" * 33}, "baseline_version"),
+        ({**SEED_PROPOSE, "owner": "someone"}, "owner"),
+    ],
+)
+async def test_bad_proposal_is_422_naming_the_field_and_stores_nothing(
+    client: httpx.AsyncClient, tenant_a: Tenant, body: dict[str, Any], field: str
+) -> None:
+    response = await client.post(API, json=body, headers=tenant_a.headers(Role.PLANNER))
+    assert response.status_code == 422
+    assert problem_fields(response.json()) == {field}
+    assert (await client.get(API, headers=tenant_a.headers())).json()["total"] == 0
+
+
+async def test_approval_needs_a_rationale(client: httpx.AsyncClient, tenant_a: Tenant) -> None:
+    exp_id = (await propose(client, tenant_a))["experiment_id"]
+    answer = await step(client, tenant_a, exp_id, "approve", {"approved_by": "m@x.com"}, expect=422)
+    assert problem_fields(answer) == {"rationale"}
+    answer = await step(client, tenant_a, exp_id, "shadow", {}, expect=422)
+    assert problem_fields(answer) == {"experimental_version"}
+    assert (await fetch(client, tenant_a, exp_id))["status"] == "proposed"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"decision": "ship_it"}, "decision", "adopt"),
+        ({"results": [12.8, 10.0]}, "results", "dictionary"),
+        ({"results": "baseline 12.8"}, "results", "dictionary"),
+        (
+            {"results": {"baseline_mae": "12.8", "experimental_mae": 10.0}},
+            "baseline_mae",
+            "number",
+        ),
+        ({"results": {"improvement_pct": True}}, "improvement_pct", "number"),
+        ({"results": {"baseline_mae": -1.0}}, "baseline_mae", "greater than or equal to 0"),
+        ({"results": {"holdout_wape": "low"}}, "results", "results.holdout_wape"),
+        ({"decision_rationale": ""}, "decision_rationale", "at least 1"),
+        ({"experimental_version": "v" * 40}, "experimental_version", "at most 32"),
+    ],
+)
+async def test_bad_completion_is_422_naming_the_field_and_changes_nothing(
+    client: httpx.AsyncClient,
+    tenant_a: Tenant,
+    change: dict[str, Any],
+    field: str,
+    message: str,
+) -> None:
+    exp_id = (await propose(client, tenant_a))["experiment_id"]
+    await step(client, tenant_a, exp_id, "approve", SEED_APPROVE)
+    before = await fetch(client, tenant_a, exp_id)
+
+    answer = await step(
+        client, tenant_a, exp_id, "complete", {**SEED_COMPLETE, **change}, expect=422
+    )
+    assert problem_fields(answer) == {field}
+    assert message in answer["detail"][0]["message"]
+    assert await fetch(client, tenant_a, exp_id) == before
+
+
+async def test_other_results_keys_are_kept_as_sent(
+    client: httpx.AsyncClient, tenant_a: Tenant
+) -> None:
+    exp_id = (await propose(client, tenant_a))["experiment_id"]
+    await step(client, tenant_a, exp_id, "approve", SEED_APPROVE)
+    results = {"experimental_mae": 10, "notes": "top 500 SKUs", "segments": ["Electronics"]}
+    done = await step(
+        client,
+        tenant_a,
+        exp_id,
+        "complete",
+        {"decision": "reject", "decision_rationale": "inconclusive", "results": results},
+    )
+    # Metrics left out are not added as nulls; other keys are stored untouched.
+    assert done["results"] == {
+        "experimental_mae": 10.0,
+        "notes": "top 500 SKUs",
+        "segments": ["Electronics"],
+    }
