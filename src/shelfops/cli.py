@@ -37,6 +37,9 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 T = TypeVar("T")
 
+# Seed 003's SQL names this tenant; the demo creates it with exactly this id.
+DEMO_CUSTOMER_ID = uuid.UUID("00000000-0000-0000-0000-000000000001")
+
 TenantOption = Annotated[
     str | None, typer.Option("--tenant", help="Tenant slug or id (default: the only tenant).")
 ]
@@ -72,11 +75,15 @@ def init(
     console.print(f"admin API key (shown once): [bold green]{key}[/bold green]")
 
 
-async def _init(settings: Settings, *, name: str, slug: str) -> tuple[uuid.UUID, str]:
+async def _init(
+    settings: Settings, *, name: str, slug: str, customer_id: uuid.UUID | None = None
+) -> tuple[uuid.UUID, str]:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     await migrate.upgrade(settings)
     existing = {t.slug: t for t in await tenant_admin.list_tenants(settings)}
-    customer_id = existing[slug].customer_id if slug in existing else uuid.uuid4()
+    if slug in existing:
+        customer_id = existing[slug].customer_id
+    customer_id = customer_id or uuid.uuid4()
     async with (
         sessionmaker_scope(settings) as sessionmaker,
         tenant_transaction(sessionmaker, customer_id) as session,
@@ -260,7 +267,9 @@ def demo(
     start = dt.date.today() - dt.timedelta(days=days)
     _generate(data_dir, stores=stores, products=products, days=days, seed=seed, start=start)
     early, arriving = split_history(data_dir, held_back)
-    customer_id, key = _run(_init(settings, name="Demo Retail", slug="demo"))
+    customer_id, key = _run(
+        _init(settings, name="Demo Retail", slug="demo", customer_id=DEMO_CUSTOMER_ID)
+    )
     _run(_ingest(settings, str(customer_id), early))
     lines = _run(_demo_loop(settings, customer_id, key, arriving))
     for line in lines:

@@ -47,10 +47,13 @@ def shelfops_task(
 
         run.__name__ = body.__name__
         run.__doc__ = body.__doc__
+        # Routed by name (Celery 6 drops the per-task ``queue`` attribute).
+        routes = dict(celery_app.conf.task_routes or {})
+        routes[name] = {"queue": queue}
+        celery_app.conf.task_routes = routes
         task: Task = celery_app.task(
             name=name,
             bind=True,
-            queue=queue,
             acks_late=True,
             reject_on_worker_lost=True,
             ignore_result=True,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query, status
 
 from shelfops.api.deps import MLManagerDep, SessionDep, SessionmakerDep, SettingsDep
 from shelfops.kit.db import tenant_of
-from shelfops.kit.errors import NotFound
+from shelfops.kit.errors import NotFound, ValidationFailed
 from shelfops.models import ModelStatus
 from shelfops.registry import health, mirror, repository, service
 from shelfops.registry.schemas import (
@@ -102,6 +102,8 @@ async def queue_retrain(
     from shelfops.registry.retrain import parse_trigger  # light: no ML imports at module level
 
     parse_trigger(body.trigger)
+    if body.model is not None:
+        _check_model(body.model)
     retrain_id = uuid.uuid4()
     if settings.tasks_in_process:
         from shelfops.registry.retrain import retrain_forecast_model
@@ -135,6 +137,18 @@ async def get_model_backtest(
     """The version's backtest time series over the last 90 days (daily T-1 results and
     the weekly 90-day backtest): MAE, MAPE, stock-out miss rate, overstock rate."""
     return await health.backtest_series(session, version=version, model_name=model_name)
+
+
+def _check_model(name: str) -> None:
+    """A model the forecasting library knows, or a 422 naming the choices (checked here
+    so that a typo is not accepted with 202 and only fail in the background)."""
+    from shelfops.forecasting.models import model_names, split_variant
+
+    base, _ = split_variant(name)
+    if name in ("auto", "ensemble") or base in model_names():
+        return
+    choices = ", ".join(("auto", "ensemble", *model_names()))
+    raise ValidationFailed({"field": "model", "value": name, "expected": f"one of {choices}"})
 
 
 def _sync_later(
