@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, BackgroundTasks, Path, Query
 
-from shelfops.api.deps import MLManagerDep, SessionDep
+from shelfops.api.deps import MLManagerDep, SessionDep, SessionmakerDep, SettingsDep
 from shelfops.monitoring import alerts_service as service
 from shelfops.monitoring.alerts_schemas import (
     MLAlertActionRequest,
@@ -21,6 +21,7 @@ from shelfops.monitoring.alerts_schemas import (
     MLAlertRead,
     MLAlertStats,
 )
+from shelfops.registry import mirror
 
 router = APIRouter(prefix="/ml-alerts", tags=["ml-alerts"])
 
@@ -85,7 +86,13 @@ async def mark_ml_alert_read(session: SessionDep, alert_id: AlertId) -> MLAlertR
     },
 )
 async def act_on_ml_alert(
-    principal: MLManagerDep, session: SessionDep, alert_id: AlertId, body: MLAlertActionRequest
+    principal: MLManagerDep,
+    session: SessionDep,
+    alert_id: AlertId,
+    body: MLAlertActionRequest,
+    sessionmaker: SessionmakerDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
 ) -> MLAlertActionResult:
     """Approve (status → `actioned`) or dismiss (→ `dismissed`) an unread or read alert,
     with optional `notes`. Records who (`actioned_by`, the API key's name), when and why,
@@ -96,6 +103,11 @@ async def act_on_ml_alert(
     transaction; `promoted_version` in the answer names it. If the retrain is still
     running, failed or was skipped, the answer is a 409 and nothing changes.
     """
-    return await service.act_on_alert(
+    result = await service.act_on_alert(
         session, alert_id=alert_id, action=body.action, notes=body.notes, actor=principal
     )
+    if result.promoted_version is not None:
+        mirror.sync_after_response(
+            background, sessionmaker, settings, customer_id=principal.customer_id
+        )
+    return result

@@ -21,7 +21,9 @@ from shelfops.kit.db import tenant_transaction
 from shelfops.registry import files, repository, service
 from shelfops.tracking.store import default_tracking_uri
 
-if TYPE_CHECKING:  # the API process does not import the ML stack
+if TYPE_CHECKING:  # the API does not import the ML stack, the worker not FastAPI
+    from fastapi import BackgroundTasks
+
     from shelfops.registry.training import Trained
 
 log = logging.getLogger(__name__)
@@ -141,3 +143,18 @@ async def sync(
         )
     except Exception as exc:  # the database is the truth; MLflow only mirrors it
         log.warning("MLflow aliases of %s %s not synced: %s", customer_id, model_name, exc)
+
+
+def sync_after_response(
+    background: BackgroundTasks,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    customer_id: uuid.UUID,
+    model_name: str = service.DEFAULT_MODEL,
+) -> None:
+    """Schedule :func:`sync` after an HTTP response, i.e. after the request's transaction
+    committed the change it mirrors."""
+    background.add_task(
+        sync, sessionmaker, settings, customer_id=customer_id, model_name=model_name
+    )

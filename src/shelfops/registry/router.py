@@ -151,15 +151,6 @@ def _check_model(name: str) -> None:
     raise ValidationFailed({"field": "model", "value": name, "expected": f"one of {choices}"})
 
 
-def _sync_later(
-    background: BackgroundTasks, sessionmaker: Any, settings: Any, customer_id: uuid.UUID, name: str
-) -> None:
-    # After the response, i.e. after the request's transaction committed.
-    background.add_task(
-        mirror.sync, sessionmaker, settings, customer_id=customer_id, model_name=name
-    )
-
-
 @router.post("/{version}/promote", operation_id="promoteModel", responses=_DECIDE)
 async def promote_model(
     version: Version,
@@ -176,7 +167,9 @@ async def promote_model(
     row = await service.promote(
         session, version=version, actor=principal, reason=body.reason, model_name=model_name
     )
-    _sync_later(background, sessionmaker, settings, principal.customer_id, model_name)
+    mirror.sync_after_response(
+        background, sessionmaker, settings, customer_id=principal.customer_id, model_name=model_name
+    )
     return VersionRead.model_validate(row)
 
 
@@ -194,7 +187,9 @@ async def rollback_model(
     row = await service.rollback(
         session, actor=principal, reason=body.reason, model_name=model_name
     )
-    _sync_later(background, sessionmaker, settings, principal.customer_id, model_name)
+    mirror.sync_after_response(
+        background, sessionmaker, settings, customer_id=principal.customer_id, model_name=model_name
+    )
     return VersionRead.model_validate(row)
 
 
@@ -230,7 +225,9 @@ async def shadow_model(
 ) -> VersionRead:
     """Put ``version`` in shadow: it forecasts beside the champion without serving."""
     out = await _set_status(version, ModelStatus.SHADOW, body, session, principal, model_name)
-    _sync_later(background, sessionmaker, settings, principal.customer_id, model_name)
+    mirror.sync_after_response(
+        background, sessionmaker, settings, customer_id=principal.customer_id, model_name=model_name
+    )
     return out
 
 
@@ -247,5 +244,7 @@ async def archive_model(
 ) -> VersionRead:
     """Reject ``version``: archived for good (kept, never deleted)."""
     out = await _set_status(version, ModelStatus.ARCHIVED, body, session, principal, model_name)
-    _sync_later(background, sessionmaker, settings, principal.customer_id, model_name)
+    mirror.sync_after_response(
+        background, sessionmaker, settings, customer_id=principal.customer_id, model_name=model_name
+    )
     return out
