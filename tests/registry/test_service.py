@@ -472,7 +472,7 @@ async def test_shadow_then_archive_a_challenger(sessionmaker: Sessions, tenant_a
     )
     assert [(a.action, a.before, a.after) for a in await audit_rows(sessionmaker, tenant_a)] == [
         ("model.shadow", {"status": "challenger"}, {"status": "shadow"}),
-        ("model.archived", {"status": "shadow"}, {"status": "archived"}),
+        ("model.archive", {"status": "shadow"}, {"status": "archived"}),
     ]
 
 

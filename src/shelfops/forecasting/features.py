@@ -31,6 +31,7 @@ their window (a predicted mean is not an observation), so they age with the hori
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -47,6 +48,8 @@ IntArray = npt.NDArray[np.int64]
 
 #: How far back a holiday-distance feature looks (days); lifts further away are noise.
 _HOLIDAY_REACH = 14
+# Years whose holiday names fix the codes of next_holiday (see _holiday_codes).
+_HOLIDAY_CODE_YEARS = range(1990, 2061)
 
 
 class FeatureTier(StrEnum):
@@ -134,6 +137,16 @@ def calendar_features(dates: DateArray, freq: Freq, country: str | None) -> Cale
     return CalendarColumns(names=names, values=values)
 
 
+@functools.lru_cache(maxsize=8)
+def _holiday_codes(country: str) -> dict[str, int]:
+    """A fixed code per holiday name of ``country``, the same whatever years a panel
+    covers: a stored model forecasting a later panel must read the codes it was trained
+    on (a name that first appears in some year, such as an "observed" day, would
+    otherwise renumber the others)."""
+    calendar = holiday_calendars.country_holidays(country, years=_HOLIDAY_CODE_YEARS)
+    return {name: code for code, name in enumerate(sorted({str(n) for n in calendar.values()}))}
+
+
 def _holiday_columns(days: DateArray, country: str) -> dict[str, npt.NDArray[np.float64]]:
     first = days.min().astype(datetime.date)
     last = days.max().astype(datetime.date)
@@ -145,9 +158,9 @@ def _holiday_columns(days: DateArray, country: str) -> dict[str, npt.NDArray[np.
         raise ForecastInputError(
             f"unknown holiday country {country!r}; use an ISO code such as US, GB, DE"
         ) from None
-    names = sorted({str(name) for name in calendar.values()})
+    codes = _holiday_codes(country)
     holiday_days = np.array(sorted(calendar.keys()), dtype="datetime64[D]")
-    holiday_ids = np.array([names.index(str(calendar[d])) for d in sorted(calendar.keys())])
+    holiday_ids = np.array([codes[str(calendar[d])] for d in sorted(calendar.keys())])
     as_int = days.astype(np.int64)
     marks = holiday_days.astype(np.int64)
     nxt = np.searchsorted(marks, as_int, side="left")
@@ -156,7 +169,7 @@ def _holiday_columns(days: DateArray, country: str) -> dict[str, npt.NDArray[np.
     since = np.where(prev >= 0, as_int - marks[np.maximum(prev, 0)], 99)
     # "No holiday within reach" is a category of its own (the last code), not missing.
     next_id = np.where(
-        until <= _HOLIDAY_REACH, holiday_ids[np.minimum(nxt, len(marks) - 1)], len(names)
+        until <= _HOLIDAY_REACH, holiday_ids[np.minimum(nxt, len(marks) - 1)], len(codes)
     )
     return {
         "days_to_holiday": np.minimum(until, _HOLIDAY_REACH + 1).astype(np.float64),

@@ -300,7 +300,7 @@ async def set_status(
     await audit.record(
         session,
         actor=actor,
-        action=f"model.{status.value}",
+        action="model.shadow" if status is ModelStatus.SHADOW else "model.archive",
         resource_type="model_version",
         resource_id=f"{model_name}:{version}",
         before={"status": before},
