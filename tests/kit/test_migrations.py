@@ -50,19 +50,19 @@ async def test_upgrade_creates_every_table_then_downgrade_and_upgrade_again(
     await migrate.upgrade(empty_database)
     tables, head = await _tables_and_head(empty_database)
     assert set(Base.metadata.tables) <= tables
-    assert head == "0003"
+    assert head == "0004"
     if backend == "postgres":
         assert await _policies(empty_database) == len(Base.metadata.tables)
 
     await migrate.downgrade(empty_database, "-1")
     _, head = await _tables_and_head(empty_database)
-    assert head == "0002"
+    assert head == "0003"
     if backend == "postgres":
         assert await _policies(empty_database) == len(Base.metadata.tables) - 1
 
     await migrate.upgrade(empty_database)
     _, head = await _tables_and_head(empty_database)
-    assert head == "0003"
+    assert head == "0004"
     if backend == "postgres":
         assert await _policies(empty_database) == len(Base.metadata.tables)
 

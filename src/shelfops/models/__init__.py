@@ -24,6 +24,7 @@ from shelfops.models.replenishment import (
     PurchaseOrder,
     PurchaseOrderLine,
     ReorderPolicy,
+    ServiceLevelTarget,
 )
 from shelfops.models.sales import InventorySnapshot, Sale
 from shelfops.models.tenancy import ApiKey, AuditLog, Customer, CustomerStatus, Role
@@ -60,6 +61,7 @@ __all__ = [
     "Role",
     "RunStatus",
     "Sale",
+    "ServiceLevelTarget",
     "Severity",
     "ShadowPrediction",
     "Store",

@@ -7,7 +7,16 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shelfops.models.base import Base, BigIntPK, TenantMixin, Timestamped, one_of, utcnow
@@ -56,6 +65,38 @@ class ReorderPolicy(TenantMixin, Timestamped, Base):
     pack_size: Mapped[int | None]
     model_version: Mapped[str | None] = mapped_column(String(32))
     computed_at: Mapped[dt.datetime | None]
+    # The state the policy was computed from and what it recommends (inventory list).
+    inventory_position: Mapped[float | None] = mapped_column(Float)
+    lead_time_demand_mean: Mapped[float | None] = mapped_column(Float)
+    lead_time_demand_std: Mapped[float | None] = mapped_column(Float)
+    days_of_supply: Mapped[float | None] = mapped_column(Float)
+    recommended_quantity: Mapped[float | None] = mapped_column(Float)
+    stock_status: Mapped[str | None] = mapped_column(String(16))
+    # Inputs and intermediate numbers of the computation (for explanations).
+    details: Mapped[dict[str, Any] | None]
+
+
+class ServiceLevelTarget(TenantMixin, Base):
+    """A planner's service-level target for a whole category or one product (all stores).
+    The most specific wins: store × product override, then product, then category, then
+    the tenant default."""
+
+    __tablename__ = "service_level_targets"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "category", "product_id"),
+        CheckConstraint("service_level > 0 AND service_level < 1", name="service_level"),
+        CheckConstraint("category IS NOT NULL OR product_id IS NOT NULL", name="scope"),
+        one_of("kind", ["cycle", "fill_rate"]),
+    )
+
+    target_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    category: Mapped[str | None] = mapped_column(String(100))
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.product_id", ondelete="CASCADE")
+    )
+    service_level: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(16), default="cycle")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class PurchaseOrder(TenantMixin, Timestamped, Base):
@@ -66,9 +107,12 @@ class PurchaseOrder(TenantMixin, Timestamped, Base):
     __table_args__ = (
         one_of("status", [s.value for s in POStatus]),
         Index("ix_purchase_orders_customer_status", "customer_id", "status"),
+        UniqueConstraint("customer_id", "po_number"),
     )
 
     po_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    # Human-readable order number (X12 850 BEG03), unique per tenant.
+    po_number: Mapped[str | None] = mapped_column(String(32))
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.store_id", ondelete="CASCADE"))
     supplier_id: Mapped[int | None] = mapped_column(
         ForeignKey("suppliers.supplier_id", ondelete="SET NULL")
@@ -128,6 +172,15 @@ class Alert(TenantMixin, Base):
     __table_args__ = (
         one_of("status", [s.value for s in AlertStatus]),
         Index("ix_alerts_customer_status", "customer_id", "status"),
+        # An open (or acknowledged) alert is never duplicated by the daily job.
+        Index(
+            "uq_alerts_open_dedupe_key",
+            "customer_id",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text("status IN ('open', 'acknowledged') AND dedupe_key IS NOT NULL"),
+            postgresql_where=text("status IN ('open', 'acknowledged') AND dedupe_key IS NOT NULL"),
+        ),
     )
 
     alert_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -139,6 +192,8 @@ class Alert(TenantMixin, Base):
     severity: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
     alert_metadata: Mapped[dict[str, Any] | None]
+    # What the alert is about (e.g. "stockout_predicted:<store>:<product>").
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default=AlertStatus.OPEN.value)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[dt.datetime | None]

@@ -78,3 +78,6 @@ class InventorySnapshot(TenantMixin, Base):
     snapshot_date: Mapped[dt.date]
     on_hand: Mapped[float] = mapped_column(Float)
     on_order: Mapped[float] = mapped_column(Float, default=0.0)
+    # Units promised to customers but still on the shelf (click-and-collect, layaways);
+    # the canonical inventory file has no column for it yet, so it is 0 unless set.
+    reserved: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
