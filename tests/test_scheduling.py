@@ -31,6 +31,8 @@ def test_beat_runs_the_seed_003_jobs_at_the_seed_times() -> None:
     ]
     # Forecasts are issued after the night's actuals are scored, before drift is checked.
     assert {"generate_forecasts", "compute_forecast_accuracy"} <= set(schedule)
+    # Replenishment runs on the day's fresh forecasts.
+    assert when("run_replenishment") == crontab(minute=30, hour=1)
 
 
 async def test_fan_out_reaches_active_and_trial_tenants_but_not_suspended_ones(

@@ -367,7 +367,7 @@ def run_job_command(
             help="A scheduled job: generate_forecasts, "
             "compute_forecast_accuracy, run_daily_backtest, "
             "run_weekly_backtest, detect_model_drift, "
-            "retrain_forecast_model."
+            "retrain_forecast_model, run_replenishment."
         ),
     ],
     tenant: TenantOption = None,

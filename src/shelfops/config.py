@@ -107,6 +107,18 @@ class Settings(BaseSettings):
     drift_psi_threshold: float = Field(
         default=0.2, ge=0, description="Population stability index that counts as a shift."
     )
+    # --- replenishment -------------------------------------------------------------------
+    replenishment_default_lead_time_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="Lead time assumed for a product without a supplier (flagged in reports).",
+    )
+    replenishment_default_service_level: float = Field(
+        default=0.95, gt=0, lt=1, description="Service level when no target is set."
+    )
+    phantom_probability_threshold: float = Field(
+        default=0.95, gt=0, lt=1, description="Probability above which stock is called phantom."
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     ingest_chunk_rows: int = 500_000

@@ -11,7 +11,9 @@ plays those days forward the way production runs them:
 3. each held-back day: forecasts are issued from the history before it, the day's sales
    arrive, accuracy (and the shadow errors) are computed, and the T-1 backtest runs;
 4. the weekly rolling-origin backtest and drift detection run; forecasts are issued for
-   today.
+   today;
+5. replenishment: policies for every store × product, stock alerts, phantom stock and
+   today's suggested purchase orders.
 
 Every number the API then shows was computed by these jobs from the data.
 """
@@ -118,6 +120,14 @@ async def run_loop(
     log.add(_describe_drift(drift))
     progress("forecasts for today")
     await job("generate_forecasts")
+    progress("replenishment: policies, stock alerts, suggested purchase orders")
+    stock = await job("run_replenishment")
+    log.add(
+        f"replenishment: {stock.policies_written} policies "
+        f"({', '.join(f'{n} {s}' for s, n in sorted(stock.stock_status.items()))}), "
+        f"{sum(stock.alerts_raised.values())} stock alerts, {stock.phantom_flagged} phantom "
+        f"stock, {stock.purchase_orders} suggested purchase orders"
+    )
     return log
 
 

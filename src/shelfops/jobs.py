@@ -23,6 +23,7 @@ def _jobs() -> dict[str, Job]:
     # Imported on use: the ML stack is heavy and not every command needs it.
     from shelfops.monitoring import accuracy, backtests, drift, forecasts
     from shelfops.registry import retrain
+    from shelfops.replenishment import service as replenishment
 
     return {
         "retrain_forecast_model": retrain.retrain_forecast_model,
@@ -31,6 +32,7 @@ def _jobs() -> dict[str, Job]:
         "run_daily_backtest": backtests.run_daily_backtest,
         "run_weekly_backtest": backtests.run_weekly_backtest,
         "detect_model_drift": drift.detect_model_drift,
+        "run_replenishment": replenishment.run_replenishment,
     }
 
 
@@ -41,6 +43,7 @@ JOB_NAMES = (
     "run_daily_backtest",
     "run_weekly_backtest",
     "detect_model_drift",
+    "run_replenishment",
 )
 
 

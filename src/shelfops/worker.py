@@ -22,6 +22,7 @@ TASK_MODULES = [
     "shelfops.ingest.tasks",
     "shelfops.registry.tasks",
     "shelfops.monitoring.tasks",
+    "shelfops.replenishment.tasks",
     "shelfops.scheduling",
 ]
 
@@ -35,6 +36,12 @@ SCHEDULED_JOBS: dict[str, tuple[str, crontab, dict[str, Any]]] = {
         {},
     ),
     "generate_forecasts": ("shelfops.monitoring.generate_forecasts", crontab(minute=0, hour=1), {}),
+    # After forecast generation: policies, stock alerts, suggested purchase orders.
+    "run_replenishment": (
+        "shelfops.replenishment.run_replenishment",
+        crontab(minute=30, hour=1),
+        {},
+    ),
     "retrain_forecast_model": (
         "shelfops.registry.retrain_forecast_model",
         crontab(minute=0, hour=2, day_of_week="sun"),

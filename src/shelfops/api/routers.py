@@ -9,6 +9,8 @@ from shelfops.experiments.router import router as experiments_router
 from shelfops.ingest.router import router as ingest_router
 from shelfops.monitoring.alerts_router import router as ml_alerts_router
 from shelfops.registry.router import router as models_router
+from shelfops.replenishment.orders_router import router as purchase_orders_router
+from shelfops.replenishment.router import router as replenishment_router
 
 api_router = APIRouter()
 api_router.include_router(catalog_router)
@@ -16,3 +18,5 @@ api_router.include_router(ingest_router)
 api_router.include_router(models_router)
 api_router.include_router(ml_alerts_router)
 api_router.include_router(experiments_router)
+api_router.include_router(purchase_orders_router)
+api_router.include_router(replenishment_router)

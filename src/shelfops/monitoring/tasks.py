@@ -31,7 +31,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def _run(name: str, settings: Settings, sessionmaker: Sessions, customer_id: str) -> Any:
+async def run_named_job(
+    name: str, settings: Settings, sessionmaker: Sessions, customer_id: str
+) -> Any:
+    """Run job ``name`` of ``shelfops.jobs`` for one tenant; its report as plain JSON."""
     report = await run_job(name, sessionmaker, settings, customer_id=uuid.UUID(customer_id))
     # Reports describe themselves as JSON-friendly dicts (Celery stores no results, but the
     # worker log shows what each run did).
@@ -41,7 +44,7 @@ async def _run(name: str, settings: Settings, sessionmaker: Sessions, customer_i
 @shelfops_task(celery_app, "shelfops.monitoring.generate_forecasts", queue="ml")
 async def generate_forecasts(settings: Settings, sessionmaker: Sessions, customer_id: str) -> Any:
     """Forecast every series with the champion (stored) and the challenger (in shadow)."""
-    return await _run("generate_forecasts", settings, sessionmaker, customer_id)
+    return await run_named_job("generate_forecasts", settings, sessionmaker, customer_id)
 
 
 @shelfops_task(celery_app, "shelfops.monitoring.compute_forecast_accuracy", queue="ml")
@@ -49,13 +52,13 @@ async def compute_forecast_accuracy(
     settings: Settings, sessionmaker: Sessions, customer_id: str
 ) -> Any:
     """Score stored and shadow forecasts against the actuals that have arrived."""
-    return await _run("compute_forecast_accuracy", settings, sessionmaker, customer_id)
+    return await run_named_job("compute_forecast_accuracy", settings, sessionmaker, customer_id)
 
 
 @shelfops_task(celery_app, "shelfops.monitoring.run_daily_backtest", queue="ml")
 async def run_daily_backtest(settings: Settings, sessionmaker: Sessions, customer_id: str) -> Any:
     """T-1 validation: yesterday's forecasts against yesterday's sales (seed 003)."""
-    return await _run("run_daily_backtest", settings, sessionmaker, customer_id)
+    return await run_named_job("run_daily_backtest", settings, sessionmaker, customer_id)
 
 
 @shelfops_task(
@@ -63,14 +66,14 @@ async def run_daily_backtest(settings: Settings, sessionmaker: Sessions, custome
 )
 async def run_weekly_backtest(settings: Settings, sessionmaker: Sessions, customer_id: str) -> Any:
     """90-day rolling-origin backtest of the champion's configuration (seed 003)."""
-    return await _run("run_weekly_backtest", settings, sessionmaker, customer_id)
+    return await run_named_job("run_weekly_backtest", settings, sessionmaker, customer_id)
 
 
 @shelfops_task(celery_app, "shelfops.monitoring.detect_model_drift", queue="ml")
 async def detect_model_drift(settings: Settings, sessionmaker: Sessions, customer_id: str) -> Any:
     """MAE and feature drift; a new MAE drift alert queues a ``drift_detected`` retrain
     (after the alert's transaction committed) whose result can only become challenger."""
-    return await _run("detect_model_drift", settings, sessionmaker, customer_id)
+    return await run_named_job("detect_model_drift", settings, sessionmaker, customer_id)
 
 
 async def queue_retrain(

@@ -1,0 +1,1080 @@
+"""SQL of the replenishment daily job and of the inventory, policy, target and stock-alert
+APIs. Every query takes the tenant explicitly and filters on ``customer_id`` (the
+isolation on SQLite; PostgreSQL's row-level security is the second line of defence).
+
+The job's reads are tenant-wide and return columnar polars frames (one row per store ×
+product, aggregated in the database where possible): a tenant can have a million series,
+so rows never become ORM objects on that path. The job's writes are executemany batches
+of plain dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import polars as pl
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shelfops.models import (
+    Alert,
+    AlertStatus,
+    DemandForecast,
+    ForecastAccuracy,
+    InventorySnapshot,
+    POStatus,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReorderPolicy,
+    Sale,
+    ServiceLevelTarget,
+    Severity,
+    Store,
+    Supplier,
+)
+
+# The generic "query → typed polars frame" reader of the sales time series (``COPY`` on
+# PostgreSQL, streamed partitions on SQLite); reused so both stay one implementation.
+from shelfops.sales.repository import _frame as query_frame
+
+Query = Select[*tuple[Any, ...]]
+#: A single store × product the reads are narrowed to (a policy recomputed on its own).
+Series = tuple[int, int] | None
+
+OPEN_ALERT_STATUSES = (AlertStatus.OPEN.value, AlertStatus.ACKNOWLEDGED.value)
+# The predicate of the partial unique index ``uq_alerts_open_dedupe_key``; repeating it in
+# ``ON CONFLICT`` is how both databases pick that index as the conflict target.
+_OPEN_WITH_KEY = text("status IN ('open', 'acknowledged') AND dedupe_key IS NOT NULL")
+# Approved orders not yet received: their quantities are already on the way.
+OPEN_ORDER_STATUSES = (POStatus.APPROVED.value, POStatus.EDITED.value)
+#: ``purchase_orders.source`` of the orders the daily job suggests.
+SUGGESTED_SOURCE = "suggested"
+# Bulk statements: no ORM objects of these rows are loaded, so nothing to synchronise.
+_NO_SYNC = {"synchronize_session": False}
+#: Rows per executemany batch of the job's writes.
+WRITE_CHUNK = 5_000
+#: Pairs per ``IN`` list of the targeted (phantom candidate) reads.
+IN_CHUNK = 500
+
+_SEVERITY_RANK: ColumnElement[Any] = case(
+    {Severity.CRITICAL.value: 3, Severity.WARNING.value: 2, Severity.INFO.value: 1},
+    value=Alert.severity,
+    else_=0,
+)
+
+
+def _insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT (both support ``ON CONFLICT``)."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _count(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _narrow(query: Query, store: Any, product: Any, series: Series) -> Query:
+    if series is not None:
+        query = query.where(store == series[0], product == series[1])
+    return query
+
+
+async def _total(session: AsyncSession, query: Query) -> int:
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return int(total or 0)
+
+
+# --- the daily job: reads ---------------------------------------------------------------
+
+
+async def latest_sale_date(session: AsyncSession, *, customer_id: uuid.UUID) -> dt.date | None:
+    """The tenant's most recent sales date, or None when it has no sales."""
+    latest: dt.date | None = await session.scalar(
+        select(func.max(Sale.sale_date)).where(Sale.customer_id == customer_id)
+    )
+    return latest
+
+
+async def latest_issue_date(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    model_name: str,
+    model_version: str,
+    on_or_before: dt.date,
+) -> dt.date | None:
+    """The newest issue date of a model version's stored forecasts, up to ``on_or_before``."""
+    latest: dt.date | None = await session.scalar(
+        select(func.max(DemandForecast.issue_date)).where(
+            DemandForecast.customer_id == customer_id,
+            DemandForecast.model_name == model_name,
+            DemandForecast.model_version == model_version,
+            DemandForecast.issue_date <= on_or_before,
+        )
+    )
+    return latest
+
+
+async def quantile_levels(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    model_name: str,
+    model_version: str,
+    issue_date: dt.date,
+) -> list[str]:
+    """The quantile keys (``"0.1"``, …) of one issue of forecasts, read from one row: the
+    forecast job writes the same levels on every row of an issue."""
+    sample = await session.scalar(
+        select(DemandForecast.quantiles)
+        .where(
+            DemandForecast.customer_id == customer_id,
+            DemandForecast.model_name == model_name,
+            DemandForecast.model_version == model_version,
+            DemandForecast.issue_date == issue_date,
+            DemandForecast.quantiles.is_not(None),
+        )
+        .limit(1)
+    )
+    if not isinstance(sample, dict):
+        return []
+    levels = []
+    for key in sample:
+        try:
+            level = float(key)
+        except ValueError:
+            continue
+        if 0.0 < level < 1.0:
+            levels.append(key)
+    return sorted(levels, key=float)
+
+
+def quantile_column(key: str) -> str:
+    """The frame column holding quantile ``key`` (``"0.9"`` → ``q0.9``)."""
+    return f"q{key}"
+
+
+async def forecast_frame(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    model_name: str,
+    model_version: str,
+    issue_date: dt.date,
+    start: dt.date,
+    levels: Sequence[str],
+    series: Series = None,
+) -> pl.DataFrame:
+    """One issue of a version's forecasts from ``start`` on: ``store_id, product_id,
+    forecast_date, mean`` and one float column per quantile level (null where missing).
+
+    Quantiles are extracted from the JSON column in the database, so the frame is all
+    numbers (no JSON decoded per row in Python)."""
+    f = DemandForecast
+    columns: list[Any] = [f.store_id, f.product_id, f.forecast_date, f.forecasted_demand]
+    columns += [f.quantiles[key].as_float() for key in levels]
+    query = select(*columns).where(
+        f.customer_id == customer_id,
+        f.model_name == model_name,
+        f.model_version == model_version,
+        f.issue_date == issue_date,
+        f.forecast_date >= start,
+    )
+    schema: dict[str, pl.DataType] = {
+        "store_id": pl.Int64(),
+        "product_id": pl.Int64(),
+        "forecast_date": pl.Date(),
+        "mean": pl.Float64(),
+    }
+    schema |= {quantile_column(key): pl.Float64() for key in levels}
+    return await query_frame(session, _narrow(query, f.store_id, f.product_id, series), schema)
+
+
+async def sales_stats(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    start: dt.date,
+    recent_start: dt.date,
+    end: dt.date,
+    series: Series = None,
+) -> pl.DataFrame:
+    """Per series with sales rows in ``[start, end]``: the first row's date, the last day
+    with units sold (null if none), and the sum and sum of squares of the quantities
+    from ``recent_start`` on (days without a row are zero sales)."""
+    s = Sale
+    recent = s.sale_date >= recent_start
+    query = (
+        select(
+            s.store_id,
+            s.product_id,
+            func.min(s.sale_date),
+            func.max(case((s.quantity > 0, s.sale_date), else_=None)),
+            func.sum(case((recent, s.quantity), else_=0.0)),
+            func.sum(case((recent, s.quantity * s.quantity), else_=0.0)),
+        )
+        .where(s.customer_id == customer_id, s.sale_date >= start, s.sale_date <= end)
+        .group_by(s.store_id, s.product_id)
+    )
+    schema: dict[str, pl.DataType] = {
+        "store_id": pl.Int64(),
+        "product_id": pl.Int64(),
+        "first_date": pl.Date(),
+        "last_sale": pl.Date(),
+        "recent_sum": pl.Float64(),
+        "recent_sumsq": pl.Float64(),
+    }
+    return await query_frame(session, _narrow(query, s.store_id, s.product_id, series), schema)
+
+
+async def store_data_end(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    start: dt.date,
+    end: dt.date,
+    series: Series = None,
+) -> pl.DataFrame:
+    """Per store, the latest sales date in ``[start, end]``: the last day its feed
+    reported (a store whose feed stalls must not look like it stopped selling).
+    ``series`` narrows the read to that series' store."""
+    query = (
+        select(Sale.store_id, func.max(Sale.sale_date))
+        .where(Sale.customer_id == customer_id, Sale.sale_date >= start, Sale.sale_date <= end)
+        .group_by(Sale.store_id)
+    )
+    if series is not None:
+        query = query.where(Sale.store_id == series[0])
+    return await query_frame(session, query, {"store_id": pl.Int64(), "store_end": pl.Date()})
+
+
+async def error_stats(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    model_version: str,
+    start: dt.date,
+    end: dt.date,
+    series: Series = None,
+) -> pl.DataFrame:
+    """Per series, the count, sum and sum of squares of the signed daily forecast error
+    ``actual − forecast`` of one version over forecast dates ``[start, end]``; stock-out
+    days (censored actuals) are left out."""
+    a = ForecastAccuracy
+    error = a.actual_demand - a.forecasted_demand
+    query = (
+        select(a.store_id, a.product_id, func.count(), func.sum(error), func.sum(error * error))
+        .where(
+            a.customer_id == customer_id,
+            a.model_version == model_version,
+            a.forecast_date >= start,
+            a.forecast_date <= end,
+            a.stockout.is_(False),
+        )
+        .group_by(a.store_id, a.product_id)
+    )
+    schema: dict[str, pl.DataType] = {
+        "store_id": pl.Int64(),
+        "product_id": pl.Int64(),
+        "error_n": pl.Int64(),
+        "error_sum": pl.Float64(),
+        "error_sumsq": pl.Float64(),
+    }
+    return await query_frame(session, _narrow(query, a.store_id, a.product_id, series), schema)
+
+
+async def latest_snapshots(
+    session: AsyncSession, *, customer_id: uuid.UUID, before: dt.date, series: Series = None
+) -> pl.DataFrame:
+    """Per series, its newest inventory snapshot dated before ``before``: ``snapshot_date,
+    on_hand, on_order, reserved``."""
+    i = InventorySnapshot
+    newest = _narrow(
+        select(i.store_id, i.product_id, func.max(i.snapshot_date).label("day"))
+        .where(i.customer_id == customer_id, i.snapshot_date < before)
+        .group_by(i.store_id, i.product_id),
+        i.store_id,
+        i.product_id,
+        series,
+    ).subquery()
+    query = select(
+        i.store_id, i.product_id, i.snapshot_date, i.on_hand, i.on_order, i.reserved
+    ).join(
+        newest,
+        and_(
+            i.customer_id == customer_id,
+            i.store_id == newest.c.store_id,
+            i.product_id == newest.c.product_id,
+            i.snapshot_date == newest.c.day,
+        ),
+    )
+    schema: dict[str, pl.DataType] = {
+        "store_id": pl.Int64(),
+        "product_id": pl.Int64(),
+        "snapshot_date": pl.Date(),
+        "snapshot_on_hand": pl.Float64(),
+        "snapshot_on_order": pl.Float64(),
+        "snapshot_reserved": pl.Float64(),
+    }
+    return await query_frame(session, query, schema)
+
+
+async def latest_on_hand_close(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    start: dt.date,
+    before: dt.date,
+    series: Series = None,
+) -> pl.DataFrame:
+    """Per series, the newest sales row in ``[start, before)`` that recorded its on-hand
+    at close: ``close_date, close_on_hand``."""
+    s = Sale
+    newest = _narrow(
+        select(s.store_id, s.product_id, func.max(s.sale_date).label("day"))
+        .where(
+            s.customer_id == customer_id,
+            s.sale_date >= start,
+            s.sale_date < before,
+            s.on_hand_close.is_not(None),
+        )
+        .group_by(s.store_id, s.product_id),
+        s.store_id,
+        s.product_id,
+        series,
+    ).subquery()
+    query = select(s.store_id, s.product_id, s.sale_date, s.on_hand_close).join(
+        newest,
+        and_(
+            s.customer_id == customer_id,
+            s.store_id == newest.c.store_id,
+            s.product_id == newest.c.product_id,
+            s.sale_date == newest.c.day,
+        ),
+    )
+    schema: dict[str, pl.DataType] = {
+        "store_id": pl.Int64(),
+        "product_id": pl.Int64(),
+        "close_date": pl.Date(),
+        "close_on_hand": pl.Float64(),
+    }
+    return await query_frame(session, query, schema)
+
+
+async def open_order_quantities(
+    session: AsyncSession, *, customer_id: uuid.UUID, series: Series = None
+) -> pl.DataFrame:
+    """Per series, the units on approved (or edited) purchase orders not yet received."""
+    o, line = PurchaseOrder, PurchaseOrderLine
+    query = (
+        select(o.store_id, line.product_id, func.sum(line.quantity))
+        .join(o, and_(o.po_id == line.po_id, o.customer_id == customer_id))
+        # Not ``IN (…)``: an expanding parameter cannot go through ``COPY`` (query_frame).
+        .where(line.customer_id == customer_id, or_(*(o.status == s for s in OPEN_ORDER_STATUSES)))
+        .group_by(o.store_id, line.product_id)
+    )
+    schema: dict[str, pl.DataType] = {
+        "store_id": pl.Int64(),
+        "product_id": pl.Int64(),
+        "open_po_qty": pl.Float64(),
+    }
+    return await query_frame(session, _narrow(query, o.store_id, line.product_id, series), schema)
+
+
+async def active_products(
+    session: AsyncSession, *, customer_id: uuid.UUID, series: Series = None
+) -> pl.DataFrame:
+    """The tenant's active products with their supplier's lead time and minimum order
+    (null when the product has no supplier)."""
+    p, v = Product, Supplier
+    query = (
+        select(
+            p.product_id,
+            p.product_code,
+            p.category,
+            p.unit_cost,
+            p.pack_size,
+            p.supplier_id,
+            v.lead_time_days,
+            v.lead_time_std_days,
+            v.min_order_qty,
+        )
+        .outerjoin(v, and_(v.supplier_id == p.supplier_id, v.customer_id == customer_id))
+        .where(p.customer_id == customer_id, p.is_active.is_(True))
+    )
+    if series is not None:
+        query = query.where(p.product_id == series[1])
+    schema: dict[str, pl.DataType] = {
+        "product_id": pl.Int64(),
+        "product_code": pl.String(),
+        "category": pl.String(),
+        "unit_cost": pl.Float64(),
+        "pack_size": pl.Float64(),
+        "supplier_id": pl.Int64(),
+        "lead_time_days": pl.Float64(),
+        "lead_time_std_days": pl.Float64(),
+        "min_order_qty": pl.Float64(),
+    }
+    return await query_frame(session, query, schema)
+
+
+async def active_stores(
+    session: AsyncSession, *, customer_id: uuid.UUID, series: Series = None
+) -> pl.DataFrame:
+    """The tenant's active stores: ``store_id, store_code``."""
+    query = select(Store.store_id, Store.store_code).where(
+        Store.customer_id == customer_id, Store.is_active.is_(True)
+    )
+    if series is not None:
+        query = query.where(Store.store_id == series[0])
+    return await query_frame(session, query, {"store_id": pl.Int64(), "store_code": pl.String()})
+
+
+async def service_level_targets(
+    session: AsyncSession, *, customer_id: uuid.UUID
+) -> list[ServiceLevelTarget]:
+    """Every service-level target of the tenant (a few per category or product)."""
+    rows = await session.scalars(
+        select(ServiceLevelTarget).where(ServiceLevelTarget.customer_id == customer_id)
+    )
+    return list(rows)
+
+
+async def policy_overrides(
+    session: AsyncSession, *, customer_id: uuid.UUID, series: Series = None
+) -> pl.DataFrame:
+    """The store × product service levels a planner set on a policy."""
+    r = ReorderPolicy
+    query = select(r.store_id, r.product_id, r.service_level, r.service_level_kind).where(
+        r.customer_id == customer_id, r.service_level_overridden.is_(True)
+    )
+    schema: dict[str, pl.DataType] = {
+        "store_id": pl.Int64(),
+        "product_id": pl.Int64(),
+        "override_level": pl.Float64(),
+        "override_kind": pl.String(),
+    }
+    return await query_frame(session, _narrow(query, r.store_id, r.product_id, series), schema)
+
+
+async def sales_of_series(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    pairs: Sequence[tuple[int, int]],
+    start: dt.date,
+    end: dt.date,
+) -> pl.DataFrame:
+    """The sales rows of a few series (phantom-stock candidates) in ``[start, end]``:
+    ``store_id, product_id, sale_date, quantity``.
+
+    One query per store, ``store_id = … AND product_id IN (…)``: both are index
+    conditions on the primary key, so the cost follows the candidates. (A list of
+    ``(store_id, product_id)`` pairs is not: measured on PostgreSQL under row-level
+    security, it scanned the tenant's whole date range.)"""
+    s = Sale
+    by_store: dict[int, list[int]] = {}
+    for store_id, product_id in pairs:
+        by_store.setdefault(store_id, []).append(product_id)
+    rows: list[tuple[Any, ...]] = []
+    for store_id, products in sorted(by_store.items()):
+        for chunk in range(0, len(products), IN_CHUNK):
+            result = await session.execute(
+                select(s.store_id, s.product_id, s.sale_date, s.quantity).where(
+                    s.customer_id == customer_id,
+                    s.store_id == store_id,
+                    s.product_id.in_(products[chunk : chunk + IN_CHUNK]),
+                    s.sale_date >= start,
+                    s.sale_date <= end,
+                )
+            )
+            rows.extend(tuple(row) for row in result)
+    schema: dict[str, pl.DataType] = {
+        "store_id": pl.Int64(),
+        "product_id": pl.Int64(),
+        "sale_date": pl.Date(),
+        "quantity": pl.Float64(),
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+async def forecasts_issued_on(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    model_name: str,
+    keys: Sequence[tuple[int, int, dt.date]],
+) -> pl.DataFrame:
+    """For each ``(store_id, product_id, issue_date)``, the forecasts of that series
+    issued that day (by whichever version was champion then; averaged over versions if
+    several were stored): ``store_id, product_id, issue_date, forecast_date, mean``."""
+    f = DemandForecast
+    rows: list[tuple[Any, ...]] = []
+    for chunk in range(0, len(keys), IN_CHUNK):
+        result = await session.execute(
+            select(
+                f.store_id,
+                f.product_id,
+                f.issue_date,
+                f.forecast_date,
+                func.avg(f.forecasted_demand),
+            )
+            .where(
+                f.customer_id == customer_id,
+                f.model_name == model_name,
+                tuple_(f.store_id, f.product_id, f.issue_date).in_(
+                    list(keys[chunk : chunk + IN_CHUNK])
+                ),
+            )
+            .group_by(f.store_id, f.product_id, f.issue_date, f.forecast_date)
+        )
+        rows.extend(tuple(row) for row in result)
+    schema: dict[str, pl.DataType] = {
+        "store_id": pl.Int64(),
+        "product_id": pl.Int64(),
+        "issue_date": pl.Date(),
+        "forecast_date": pl.Date(),
+        "mean": pl.Float64(),
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+# --- the daily job: writes --------------------------------------------------------------
+
+#: Policy columns the job computes (everything but the planner's override).
+POLICY_COMPUTED = (
+    "lead_time_days",
+    "safety_stock",
+    "reorder_point",
+    "order_up_to",
+    "economic_order_qty",
+    "min_order_qty",
+    "pack_size",
+    "model_version",
+    "computed_at",
+    "inventory_position",
+    "lead_time_demand_mean",
+    "lead_time_demand_std",
+    "days_of_supply",
+    "recommended_quantity",
+    "stock_status",
+    "details",
+    "updated_at",
+)
+
+
+def _keep_override(column: str, incoming: Any) -> Any:
+    """``SET column = …`` that keeps the stored value when a planner overrode it."""
+    table = ReorderPolicy.__table__
+    return case((table.c.service_level_overridden.is_(True), table.c[column]), else_=incoming)
+
+
+async def upsert_policies(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert or update ``reorder_policies`` rows (dicts with the same columns, one per
+    store × product). A planner's override is kept: a row marked
+    ``service_level_overridden`` keeps its service level and kind even if the job read
+    it before the planner changed it.
+
+    PostgreSQL: the rows are copied (``COPY``, binary) into a temporary table and
+    upserted from it in one statement — about six times faster than an executemany
+    ``INSERT … ON CONFLICT`` at tens of thousands of rows. SQLite: executemany."""
+    if not rows:
+        return 0
+    names = list(rows[0])
+    if session.get_bind().dialect.name == "postgresql":
+        await _upsert_policies_by_copy(session, rows, names)
+        return len(rows)
+    statement = sqlite.insert(ReorderPolicy)
+    changes: dict[str, Any] = {name: statement.excluded[name] for name in POLICY_COMPUTED}
+    for column in ("service_level", "service_level_kind"):
+        changes[column] = _keep_override(column, statement.excluded[column])
+    statement = statement.on_conflict_do_update(
+        index_elements=[ReorderPolicy.store_id, ReorderPolicy.product_id], set_=changes
+    )
+    for start in range(0, len(rows), WRITE_CHUNK):
+        await session.execute(statement, list(rows[start : start + WRITE_CHUNK]))
+    return len(rows)
+
+
+async def _upsert_policies_by_copy(
+    session: AsyncSession, rows: Sequence[dict[str, Any]], names: list[str]
+) -> None:
+    stage_name = f"reorder_policies_stage_{uuid.uuid4().hex[:12]}"
+    listed = ", ".join(names)
+    # Same column types, no constraints or defaults; dropped with the transaction.
+    await session.execute(
+        text(
+            f"CREATE TEMPORARY TABLE {stage_name} ON COMMIT DROP AS "
+            f"SELECT {listed} FROM reorder_policies WITH NO DATA"
+        )
+    )
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    records = [
+        tuple(json.dumps(row[n]) if n == "details" else row[n] for n in names) for row in rows
+    ]
+    await driver.copy_records_to_table(stage_name, records=records, columns=names)
+    stage = sa_table(stage_name, *(sa_column(n) for n in names))
+    statement = postgresql.insert(ReorderPolicy).from_select(names, select(*stage.c))
+    changes: dict[str, Any] = {name: statement.excluded[name] for name in POLICY_COMPUTED}
+    for column in ("service_level", "service_level_kind"):
+        changes[column] = _keep_override(column, statement.excluded[column])
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ReorderPolicy.store_id, ReorderPolicy.product_id], set_=changes
+        )
+    )
+
+
+class OpenAlert(NamedTuple):
+    """What the job needs of an open (or acknowledged) alert."""
+
+    alert_id: uuid.UUID
+    alert_type: str
+    dedupe_key: str | None
+    store_id: int | None
+    product_id: int | None
+    severity: str
+    message: str
+    metadata: dict[str, Any] | None
+
+
+async def open_alerts(
+    session: AsyncSession, *, customer_id: uuid.UUID, alert_types: Sequence[str]
+) -> list[OpenAlert]:
+    """The tenant's open and acknowledged alerts of these types."""
+    rows = await session.execute(
+        select(
+            Alert.alert_id,
+            Alert.alert_type,
+            Alert.dedupe_key,
+            Alert.store_id,
+            Alert.product_id,
+            Alert.severity,
+            Alert.message,
+            Alert.alert_metadata,
+        ).where(
+            Alert.customer_id == customer_id,
+            Alert.alert_type.in_(alert_types),
+            Alert.status.in_(OPEN_ALERT_STATUSES),
+        )
+    )
+    return [OpenAlert(*row) for row in rows]
+
+
+async def insert_alerts_unless_open(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert alerts (dicts of columns) except those whose ``dedupe_key`` the tenant
+    already has open: ``INSERT … ON CONFLICT DO NOTHING`` on the partial unique index over
+    open alerts, so a job racing another never duplicates an alert nor aborts."""
+    if not rows:
+        return
+    statement = _insert(session)(Alert).on_conflict_do_nothing(
+        index_elements=[Alert.customer_id, Alert.dedupe_key], index_where=_OPEN_WITH_KEY
+    )
+    for start in range(0, len(rows), WRITE_CHUNK):
+        await session.execute(statement, list(rows[start : start + WRITE_CHUNK]))
+
+
+async def update_alerts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk update of alerts by primary key (each dict: ``alert_id`` and the columns to
+    set)."""
+    for start in range(0, len(rows), WRITE_CHUNK):
+        await session.execute(update(Alert), list(rows[start : start + WRITE_CHUNK]))
+
+
+async def delete_suggested_orders(
+    session: AsyncSession, *, customer_id: uuid.UUID, order_date: dt.date
+) -> int:
+    """Remove the job's own still-suggested orders of ``order_date`` and earlier days (and
+    their lines): today's plan supersedes suggestions nobody acted on, so a planner's
+    worklist never holds stale duplicates. Orders a person approved, edited, rejected or
+    received are never touched."""
+    o = PurchaseOrder
+    theirs = (
+        o.customer_id == customer_id,
+        o.order_date <= order_date,
+        o.status == POStatus.SUGGESTED.value,
+        o.source == SUGGESTED_SOURCE,
+    )
+    await session.execute(
+        delete(PurchaseOrderLine).where(
+            PurchaseOrderLine.customer_id == customer_id,
+            PurchaseOrderLine.po_id.in_(select(o.po_id).where(*theirs)),
+        ),
+        execution_options=_NO_SYNC,
+    )
+    result = await session.execute(delete(o).where(*theirs), execution_options=_NO_SYNC)
+    return _count(result)
+
+
+async def po_numbers_with_prefix(
+    session: AsyncSession, *, customer_id: uuid.UUID, prefix: str
+) -> list[str]:
+    """The tenant's order numbers starting with ``prefix``."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = await session.scalars(
+        select(PurchaseOrder.po_number).where(
+            PurchaseOrder.customer_id == customer_id,
+            PurchaseOrder.po_number.like(f"{escaped}%", escape="\\"),
+        )
+    )
+    return [row for row in rows if row is not None]
+
+
+async def insert_orders(
+    session: AsyncSession,
+    orders: Sequence[dict[str, Any]],
+    lines: Sequence[dict[str, Any]],
+) -> None:
+    """Insert purchase orders and their lines (dicts of columns)."""
+    if orders:
+        await session.execute(insert(PurchaseOrder), list(orders))
+    for start in range(0, len(lines), WRITE_CHUNK):
+        await session.execute(insert(PurchaseOrderLine), list(lines[start : start + WRITE_CHUNK]))
+
+
+# --- policies and targets (API) ---------------------------------------------------------
+
+PolicyRow = tuple[ReorderPolicy, str, str, str, str, float]
+"""A policy with its store code, product code, product name, category and unit cost."""
+
+
+def _policy_rows(customer_id: uuid.UUID) -> Query:
+    r, s, p = ReorderPolicy, Store, Product
+    return (
+        select(r, s.store_code, p.product_code, p.name, p.category, p.unit_cost)
+        .join(s, and_(s.store_id == r.store_id, s.customer_id == customer_id))
+        .join(p, and_(p.product_id == r.product_id, p.customer_id == customer_id))
+        .where(r.customer_id == customer_id)
+    )
+
+
+def _on_hand() -> ColumnElement[Any]:
+    # The job keeps on-hand in the details (reorder_policies has no column for it).
+    on_hand: ColumnElement[Any] = ReorderPolicy.details["on_hand"].as_float()
+    return on_hand
+
+
+def _value() -> ColumnElement[Any]:
+    return func.coalesce(_on_hand(), 0.0) * Product.unit_cost
+
+
+async def list_policies(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    status: str | None = None,
+    store_id: int | None = None,
+    product_id: int | None = None,
+    category: str | None = None,
+    q: str | None = None,
+    overridden: bool | None = None,
+    sort: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[PolicyRow], int]:
+    """One page of policies with their store and product, and the number matching.
+
+    Sorted by ``sort`` (``days_of_supply``, ``value`` = on hand × unit cost, or
+    ``product_code``; nulls last either way), then by policy id so pages are stable."""
+    r, p = ReorderPolicy, Product
+    query = _policy_rows(customer_id)
+    if status is not None:
+        query = query.where(r.stock_status == status)
+    if store_id is not None:
+        query = query.where(r.store_id == store_id)
+    if product_id is not None:
+        query = query.where(r.product_id == product_id)
+    if category is not None:
+        query = query.where(p.category == category)
+    if overridden is not None:
+        query = query.where(r.service_level_overridden.is_(overridden))
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(
+            p.product_code.ilike(pattern, escape="\\") | p.name.ilike(pattern, escape="\\")
+        )
+    total = await _total(session, query)
+    keys: dict[str, Any] = {
+        "days_of_supply": r.days_of_supply,
+        "value": _value(),
+        "product_code": p.product_code,
+    }
+    key = keys[sort]
+    ordered = key.desc() if descending else key.asc()
+    rows = await session.execute(
+        query.order_by(key.is_(None), ordered, r.policy_id).limit(limit).offset(offset)
+    )
+    return [tuple(row) for row in rows], total
+
+
+async def inventory_summary(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    store_id: int | None,
+    category: str | None,
+) -> tuple[dict[str | None, int], float, int, dt.datetime | None]:
+    """Policies per stock status, total on-hand value, how many are at or below their
+    reorder point, and when the newest was computed."""
+    r, p = ReorderPolicy, Product
+    filters: list[ColumnElement[bool]] = [r.customer_id == customer_id]
+    if store_id is not None:
+        filters.append(r.store_id == store_id)
+    if category is not None:
+        filters.append(p.category == category)
+    joined = and_(p.product_id == r.product_id, p.customer_id == customer_id)
+    counts = await session.execute(
+        select(r.stock_status, func.count())
+        .join(p, joined)
+        .where(*filters)
+        .group_by(r.stock_status)
+    )
+    totals = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(_value()), 0.0),
+                func.coalesce(
+                    func.sum(case((r.inventory_position <= r.reorder_point, 1), else_=0)), 0
+                ),
+                func.max(r.computed_at),
+            )
+            .join(p, joined)
+            .where(*filters)
+        )
+    ).one()
+    by_status = {status: int(count) for status, count in counts}
+    return by_status, float(totals[0]), int(totals[1]), totals[2]
+
+
+async def get_policy(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    policy_id: int,
+    for_update: bool = False,
+    refresh: bool = False,
+) -> PolicyRow | None:
+    """The tenant's policy with this id and its store and product, or None.
+
+    ``for_update`` locks the policy until the transaction ends (PostgreSQL); ``refresh``
+    re-reads a policy the session already holds (after a bulk upsert changed it)."""
+    query = _policy_rows(customer_id).where(ReorderPolicy.policy_id == policy_id)
+    if for_update:
+        query = query.with_for_update(of=ReorderPolicy)
+    if for_update or refresh:
+        query = query.execution_options(populate_existing=True)
+    row = (await session.execute(query)).first()
+    return tuple(row) if row is not None else None
+
+
+async def list_targets(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    category: str | None,
+    product_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[ServiceLevelTarget, str | None]], int]:
+    """One page of targets (categories first, then products by code) with the product's
+    code, and the number matching."""
+    t, p = ServiceLevelTarget, Product
+    query = (
+        select(t, p.product_code)
+        .outerjoin(p, and_(p.product_id == t.product_id, p.customer_id == customer_id))
+        .where(t.customer_id == customer_id)
+    )
+    if category is not None:
+        query = query.where(t.category == category)
+    if product_id is not None:
+        query = query.where(t.product_id == product_id)
+    total = await _total(session, query)
+    rows = await session.execute(
+        query.order_by(t.product_id.is_not(None), t.category, p.product_code, t.target_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(target, code) for target, code in rows], total
+
+
+async def find_target(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    category: str | None,
+    product_id: int | None,
+) -> ServiceLevelTarget | None:
+    """The tenant's target for exactly this category or product (NULLs never collide in
+    a unique constraint, so the scope is looked up rather than upserted)."""
+    t = ServiceLevelTarget
+    query = select(t).where(t.customer_id == customer_id)
+    query = query.where(t.category.is_(None) if category is None else t.category == category)
+    query = query.where(
+        t.product_id.is_(None) if product_id is None else t.product_id == product_id
+    )
+    return await session.scalar(query.with_for_update())
+
+
+async def get_target(
+    session: AsyncSession, *, customer_id: uuid.UUID, target_id: int
+) -> ServiceLevelTarget | None:
+    """The tenant's target with this id, or None."""
+    return await session.scalar(
+        select(ServiceLevelTarget).where(
+            ServiceLevelTarget.customer_id == customer_id,
+            ServiceLevelTarget.target_id == target_id,
+        )
+    )
+
+
+async def get_product(
+    session: AsyncSession, *, customer_id: uuid.UUID, product_id: int
+) -> Product | None:
+    """The tenant's product with this id, or None."""
+    return await session.scalar(
+        select(Product).where(Product.customer_id == customer_id, Product.product_id == product_id)
+    )
+
+
+async def category_exists(session: AsyncSession, *, customer_id: uuid.UUID, category: str) -> bool:
+    """Whether any product of the tenant is in ``category``."""
+    found = await session.scalar(
+        select(literal(1))
+        .where(Product.customer_id == customer_id, Product.category == category)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def add(session: AsyncSession, row: Any) -> None:
+    """Insert ``row`` (flushed, so its id is known)."""
+    session.add(row)
+    await session.flush()
+
+
+async def remove(session: AsyncSession, row: Any) -> None:
+    """Delete ``row``."""
+    await session.delete(row)
+    await session.flush()
+
+
+async def flush(session: AsyncSession) -> None:
+    """Send pending changes."""
+    await session.flush()
+
+
+# --- stock alerts (API) -----------------------------------------------------------------
+
+AlertRow = tuple[Alert, str | None, str | None, str | None]
+"""An alert with its store code, product code and product name."""
+
+
+def _alert_rows(customer_id: uuid.UUID) -> Query:
+    return (
+        select(Alert, Store.store_code, Product.product_code, Product.name)
+        .outerjoin(Store, and_(Store.store_id == Alert.store_id, Store.customer_id == customer_id))
+        .outerjoin(
+            Product,
+            and_(Product.product_id == Alert.product_id, Product.customer_id == customer_id),
+        )
+        .where(Alert.customer_id == customer_id)
+    )
+
+
+async def list_alerts(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    statuses: Sequence[str] | None,
+    alert_type: str | None,
+    severity: str | None,
+    store_id: int | None,
+    product_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AlertRow], int]:
+    """One page of stock alerts, most severe first, then newest, and the number matching."""
+    query = _alert_rows(customer_id)
+    if statuses:
+        query = query.where(Alert.status.in_(statuses))
+    if alert_type is not None:
+        query = query.where(Alert.alert_type == alert_type)
+    if severity is not None:
+        query = query.where(Alert.severity == severity)
+    if store_id is not None:
+        query = query.where(Alert.store_id == store_id)
+    if product_id is not None:
+        query = query.where(Alert.product_id == product_id)
+    total = await _total(session, query)
+    rows = await session.execute(
+        query.order_by(_SEVERITY_RANK.desc(), Alert.created_at.desc(), Alert.alert_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [tuple(row) for row in rows], total
+
+
+async def get_alert(
+    session: AsyncSession, *, customer_id: uuid.UUID, alert_id: uuid.UUID, for_update: bool = False
+) -> AlertRow | None:
+    """The tenant's alert with this id and its store and product, or None.
+
+    ``for_update`` locks the alert until the transaction ends (PostgreSQL), so two people
+    acting at once are serialised and the second sees the first's result."""
+    query = _alert_rows(customer_id).where(Alert.alert_id == alert_id)
+    if for_update:
+        query = query.with_for_update(of=Alert).execution_options(populate_existing=True)
+    row = (await session.execute(query)).first()
+    return tuple(row) if row is not None else None
+
+
+async def list_open_alerts_by_score(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    alert_type: str,
+    store_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AlertRow], int]:
+    """One page of the tenant's open (or acknowledged) alerts of ``alert_type``, highest
+    ``metadata.score`` first, and the number matching."""
+    query = _alert_rows(customer_id).where(
+        Alert.alert_type == alert_type, Alert.status.in_(OPEN_ALERT_STATUSES)
+    )
+    if store_id is not None:
+        query = query.where(Alert.store_id == store_id)
+    total = await _total(session, query)
+    score = Alert.alert_metadata["score"].as_float()
+    rows = await session.execute(
+        query.order_by(score.is_(None), score.desc(), Alert.created_at.desc(), Alert.alert_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [tuple(row) for row in rows], total

@@ -1,0 +1,146 @@
+"""The inventory list and summary: the daily run's numbers, filters, sorting, pagination,
+roles and tenant isolation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shelfops.config import Settings
+from shelfops.models import Role
+from shelfops.replenishment.service import run_replenishment
+from tests.conftest import Tenant
+from tests.replenishment import db_helpers as h
+
+Sessions = async_sessionmaker[AsyncSession]
+API = "/api/v1/inventory"
+COST = {"P1": 2.0, "P2": 5.0, "P3": 1.0}
+
+
+async def _planned(sessions: Sessions, settings: Settings, tenant: Tenant) -> h.Chain:
+    chain = await h.build_chain(sessions, tenant)
+    await run_replenishment(sessions, settings, customer_id=tenant.customer_id, as_of=h.AS_OF)
+    return chain
+
+
+async def _get(client: httpx.AsyncClient, tenant: Tenant, path: str = "", **params: Any) -> Any:
+    response = await client.get(API + path, params=params, headers=tenant.headers(Role.VIEWER))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _codes(body: dict[str, Any]) -> list[str]:
+    return [f"{i['store_code']}|{i['product_code']}" for i in body["items"]]
+
+
+async def test_summary_counts_statuses_value_and_items_below_reorder_point(
+    sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant, client: httpx.AsyncClient
+) -> None:
+    chain = await _planned(sessionmaker, migrated, tenant_a)
+    stored = await h.policies(sessionmaker, chain)
+
+    body = await _get(client, tenant_a, "/summary")
+    statuses = [p.stock_status for p in stored.values()]
+    assert body["items"] == len(stored) == 6
+    assert body["by_status"] == {
+        s: statuses.count(s) for s in ("out_of_stock", "critical", "low", "ok")
+    }
+    value = sum((p.details or {})["on_hand"] * COST[code[1]] for code, p in stored.items())
+    assert body["total_on_hand_value"] == pytest.approx(value)
+    below = sum(
+        1
+        for p in stored.values()
+        if p.inventory_position is not None
+        and p.reorder_point is not None
+        and p.inventory_position <= p.reorder_point
+    )
+    assert body["below_reorder_point"] == below
+    assert below > 0 and body["computed_at"] is not None
+
+    bakery = await _get(client, tenant_a, "/summary", category="Bakery")
+    assert bakery["items"] == 2  # S1|P3, S2|P3
+    s2 = await _get(client, tenant_a, "/summary", store_id=chain.stores["S2"])
+    assert s2["items"] == 3
+
+
+async def test_list_filters_search_sort_and_pages(
+    sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant, client: httpx.AsyncClient
+) -> None:
+    chain = await _planned(sessionmaker, migrated, tenant_a)
+    stored = await h.policies(sessionmaker, chain)
+
+    # Default: the fewest days of supply first.
+    body = await _get(client, tenant_a)
+    assert body["total"] == 6
+    supply = [i["days_of_supply"] for i in body["items"]]
+    assert supply == sorted(supply)
+    first = body["items"][0]
+    assert (first["store_code"], first["product_code"]) == ("S1", "P1")  # 0.4 days
+    assert first["on_hand"] == 2.0 and first["on_hand_value"] == 4.0
+    assert first["recommended_quantity"] == stored[("S1", "P1")].recommended_quantity
+    assert first["policy_id"] == stored[("S1", "P1")].policy_id
+
+    critical = await _get(client, tenant_a, status="critical")
+    assert set(_codes(critical)) == {
+        "|".join(code) for code, p in stored.items() if p.stock_status == "critical"
+    }
+    s1 = await _get(client, tenant_a, store_id=chain.stores["S1"])
+    assert {i["store_code"] for i in s1["items"]} == {"S1"} and s1["total"] == 3
+    bakery = await _get(client, tenant_a, category="Bakery")
+    assert sorted(_codes(bakery)) == ["S1|P3", "S2|P3"]
+    # q matches the product code or name, case-insensitively.
+    assert sorted(_codes(await _get(client, tenant_a, q="YOGURT"))) == ["S1|P2", "S2|P2"]
+    assert sorted(_codes(await _get(client, tenant_a, q="p3"))) == ["S1|P3", "S2|P3"]
+
+    by_value = await _get(client, tenant_a, sort="value")
+    values = [i["on_hand_value"] for i in by_value["items"]]
+    assert values == sorted(values, reverse=True)
+    assert _codes(by_value)[0] == "S1|P2"  # 100 × 5.00
+    ascending = await _get(client, tenant_a, sort="value", order="asc")
+    assert [i["on_hand_value"] for i in ascending["items"]] == sorted(values)
+    by_code = await _get(client, tenant_a, sort="product_code", order="desc")
+    assert [i["product_code"] for i in by_code["items"]] == sorted(
+        (i["product_code"] for i in by_code["items"]), reverse=True
+    )
+
+    pages = [await _get(client, tenant_a, limit=2, offset=o) for o in (0, 2, 4)]
+    assert all(p["total"] == 6 and p["limit"] == 2 for p in pages)
+    assert [code for p in pages for code in _codes(p)] == _codes(body)
+
+
+async def test_bad_filters_are_422_naming_the_parameter(
+    tenant_a: Tenant, client: httpx.AsyncClient
+) -> None:
+    for params, name in (
+        ({"status": "empty"}, "status"),
+        ({"sort": "price"}, "sort"),
+        ({"order": "sideways"}, "order"),
+        ({"limit": 0}, "limit"),
+        ({"store_id": 0}, "store_id"),
+    ):
+        response = await client.get(API, params=params, headers=tenant_a.headers(Role.VIEWER))
+        assert response.status_code == 422, params
+        body = response.json()
+        assert body["error"] == "ValidationFailed"
+        assert [p["location"][-1] for p in body["detail"]] == [name]
+
+
+async def test_inventory_is_per_tenant_and_needs_a_key(
+    sessionmaker: Sessions,
+    migrated: Settings,
+    tenant_a: Tenant,
+    tenant_b: Tenant,
+    client: httpx.AsyncClient,
+) -> None:
+    chain = await _planned(sessionmaker, migrated, tenant_a)
+    other = await _get(client, tenant_b)
+    assert other["total"] == 0 and other["items"] == []
+    # Filtering by another tenant's store finds nothing rather than its rows.
+    assert (await _get(client, tenant_b, store_id=chain.stores["S1"]))["total"] == 0
+    summary = await _get(client, tenant_b, "/summary")
+    assert summary["items"] == 0 and summary["total_on_hand_value"] == 0
+    assert (await client.get(API)).status_code == 401
+    assert (await client.get(API + "/summary")).status_code == 401
