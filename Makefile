@@ -38,6 +38,7 @@ services:
 bench: $(STAMP) services
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.forecast
+	$(BIN)/python -m bench.replenishment
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -125,6 +125,18 @@ async def test_demo_fills_every_seed_003_endpoint(demo_api: httpx.AsyncClient) -
     assert got.status_code == 200
 
 
+async def test_demo_shows_todays_suggested_orders_stock_alerts_and_inventory(
+    demo_api: httpx.AsyncClient,
+) -> None:
+    suggested = (await demo_api.get("/api/v1/purchase-orders/suggested")).json()
+    assert suggested["total"] > 0 and all(po["lines"] for po in suggested["items"])
+    alerts = (await demo_api.get("/api/v1/alerts")).json()
+    assert alerts["total"] > 0
+    summary = (await demo_api.get("/api/v1/inventory/summary")).json()
+    inventory = (await demo_api.get("/api/v1/inventory", params={"limit": 5})).json()
+    assert inventory["total"] > 0 and summary
+
+
 def test_demo_writes_registry_files_and_model_cards(demo_run: tuple[Path, str]) -> None:
     var, _ = demo_run
     (tenant_dir,) = [p for p in (var / "artifacts").iterdir() if p.is_dir()]

@@ -535,6 +535,95 @@ def backtest(
     _print_tracking(outcome)
 
 
+@app.command("simulate")
+def simulate_cmd(
+    input_dir: Annotated[
+        Path,
+        typer.Option("--input", help="Folder of canonical CSV files (sales, products, suppliers)."),
+    ],
+    policy: Annotated[str, typer.Option("--policy", help="forecast or static.")],
+    report: Annotated[
+        Path, typer.Option("--report", help="Folder for simulation.json, .md and the chart.")
+    ],
+    service_level: Annotated[
+        float, typer.Option("--service-level", help="Target service level in (0, 1).")
+    ] = 0.95,
+    days: Annotated[
+        int | None,
+        typer.Option("--days", help="Days replayed at the end of the history (default 90)."),
+    ] = None,
+    service_kind: Annotated[
+        str, typer.Option("--service-kind", help="fill_rate or cycle.")
+    ] = "fill_rate",
+    model: ModelOption = "auto",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampled lead times.")] = 0,
+    order_cost: Annotated[
+        float, typer.Option("--order-cost", help="Cost of one order line.")
+    ] = 1.0,
+    holding_rate: Annotated[
+        float, typer.Option("--holding-rate", help="Yearly holding cost, share of unit cost.")
+    ] = 0.25,
+    safety_days: Annotated[
+        float | None,
+        typer.Option(
+            "--safety-days",
+            help="static: safety stock in days of average sales (default: tuned to the target).",
+        ),
+    ] = None,
+    tune: Annotated[
+        bool,
+        typer.Option(
+            "--tune/--no-tune",
+            help="forecast: search the policy service level that makes the replay reach the "
+            "target (default: use the target as the policy's service level).",
+        ),
+    ] = False,
+) -> None:
+    """Replay the end of the history under a replenishment policy; writes REPORT/simulation.*."""
+    from shelfops.replenishment.simulate import simulate_command
+
+    def action() -> Any:
+        with _steps() as step:
+            return simulate_command(
+                input_dir,
+                policy=policy,
+                service_level=service_level,
+                report_dir=report,
+                days=days,
+                service_kind=service_kind,
+                model=model,
+                seed=seed,
+                order_cost=order_cost,
+                holding_rate=holding_rate,
+                safety_days=safety_days,
+                tune=tune,
+                progress=step,
+            )
+
+    outcome = _guard(action)
+    result = outcome.result
+    console.print(f"wrote {report}/simulation.json, simulation.md and simulation.html")
+    console.print(f"  {result.knob_name}: {result.knob:.4g}")
+    if outcome.tuned is not None and not outcome.tuned.reached:
+        console.print(
+            f"[yellow]note[/yellow] no {result.knob_name} in the search range reaches "
+            f"{service_level:.2%} exactly; the closest end was used"
+        )
+    for key in (
+        "fill_rate",
+        "cycle_service_level",
+        "avg_on_hand_units",
+        "avg_on_hand_value",
+        "stockout_days",
+        "orders_placed",
+        "holding_cost",
+        "lost_sales_cost",
+        "total_cost",
+    ):
+        value = result.metrics[key]
+        console.print(f"  {key}: {value:,.4f}" if value == value else f"  {key}: n/a")
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("[progress.description]{task.description}"),

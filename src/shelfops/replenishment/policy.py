@@ -25,7 +25,8 @@ is repeated (``details["forecast_days_extended"]`` says how many days were assum
 where ``σ_d`` is the standard deviation of the daily *forecast error* (actual − forecast),
 not of demand around its own mean and never the spread of point forecasts:
 
-* the measured ``error_std`` when it is given (root-mean-square of past residuals);
+* the measured ``error_std`` when it is given (root-mean-square of past residuals), or
+  a per-day ``error_std_daily`` known exactly (batch only: the simulator's oracle);
 * otherwise derived from the calibrated quantile band. Those quantiles are conformal:
   :mod:`shelfops.forecasting.calibration` builds them from backtest residuals, so the
   band *is* the forecast error distribution. With ``q⁺`` the highest level above 0.5,
