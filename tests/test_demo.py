@@ -18,11 +18,9 @@ from shelfops.api.app import create_app
 from shelfops.config import Settings
 from shelfops.kit.db import engine_scope
 from tests.conftest import new_database
+from tests.kit.test_migrations import SEED_003_QUERIES, SEED_TENANT
 
 KEY = re.compile(r"so_[0-9a-f]{32}_[A-Za-z0-9_-]{43}")
-
-
-DEMO_TENANT = "00000000-0000-0000-0000-000000000001"
 
 
 @pytest.fixture(scope="module")
@@ -145,78 +143,6 @@ def test_demo_writes_registry_files_and_model_cards(demo_run: tuple[Path, str]) 
     assert len(cards) >= 2
 
 
-# Seed 003's five queries, character for character.
-SEED_SQL = {
-    "retraining": """
-SELECT
-    model_name,
-    trigger_type,
-    version_produced,
-    status,
-    started_at,
-    completed_at
-FROM model_retraining_log
-WHERE customer_id = '00000000-0000-0000-0000-000000000001'
-ORDER BY started_at DESC
-LIMIT 10;
-""",
-    "champion": """
-SELECT
-    version,
-    metrics->>'mae' AS mae,
-    metrics->>'mape' AS mape,
-    metrics->>'tier' AS tier,
-    promoted_at
-FROM model_versions
-WHERE
-    customer_id = '00000000-0000-0000-0000-000000000001'
-    AND model_name = 'demand_forecast'
-    AND status = 'champion';
-""",
-    "backtest": """
-SELECT
-    forecast_date,
-    mae,
-    mape,
-    stockout_miss_rate,
-    overstock_rate
-FROM backtest_results
-WHERE
-    customer_id = '00000000-0000-0000-0000-000000000001'
-    AND forecast_date >= CURRENT_DATE - INTERVAL '30 days'
-ORDER BY forecast_date ASC;
-""",
-    "alerts": """
-SELECT
-    alert_type,
-    severity,
-    title,
-    message,
-    action_url,
-    created_at
-FROM ml_alerts
-WHERE
-    customer_id = '00000000-0000-0000-0000-000000000001'
-    AND status = 'unread'
-ORDER BY severity DESC, created_at DESC;
-""",
-    "experiments": """
-SELECT
-    experiment_name,
-    hypothesis,
-    status,
-    proposed_by,
-    approved_by,
-    created_at
-FROM model_experiments
-WHERE
-    customer_id = '00000000-0000-0000-0000-000000000001'
-    AND status IN ('proposed', 'approved', 'in_progress', 'shadow_testing')
-ORDER BY created_at DESC;
-""",
-}
-
-
 async def test_seed_003_sql_runs_verbatim_for_the_demo_tenant(
     backend: str, demo_run: tuple[Path, str], demo_database: Settings, demo_api: httpx.AsyncClient
 ) -> None:
@@ -226,11 +152,11 @@ async def test_seed_003_sql_runs_verbatim_for_the_demo_tenant(
     # troubleshooting note set (the application role sees the same rows with it).
     async with engine_scope(demo_database) as engine, engine.connect() as connection:
         await connection.execute(
-            text("SELECT set_config('app.current_customer_id', :id, false)"), {"id": DEMO_TENANT}
+            text("SELECT set_config('app.current_customer_id', :id, false)"), {"id": SEED_TENANT}
         )
         rows = {
             name: (await connection.execute(text(sql))).mappings().all()
-            for name, sql in SEED_SQL.items()
+            for name, sql in SEED_003_QUERIES.items()
         }
 
     retrains = (await demo_api.get("/api/v1/models/retrains", params={"limit": 10})).json()
@@ -250,7 +176,9 @@ async def test_seed_003_sql_runs_verbatim_for_the_demo_tenant(
     queried = {(r["forecast_date"].isoformat(), r["mae"]) for r in rows["backtest"]}
     assert queried and queried <= shown
     unread = (await demo_api.get("/api/v1/ml-alerts", params={"status": "unread"})).json()
-    assert sorted(r["title"] for r in rows["alerts"]) == sorted(a["title"] for a in unread["items"])
+    assert sorted(r["title"] for r in rows["ml_alerts"]) == sorted(
+        a["title"] for a in unread["items"]
+    )
     active = (
         await demo_api.get(
             "/api/v1/experiments",
