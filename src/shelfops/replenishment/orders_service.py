@@ -384,6 +384,34 @@ async def list_decisions(session: AsyncSession, *, po_id: uuid.UUID) -> list[POD
 # --- deciding --------------------------------------------------------------------------
 
 
+def _match_line(
+    loaded: _Order,
+    by_product: dict[int, tuple[PurchaseOrderLine, Product]],
+    index: int,
+    product_id: int,
+    seen: dict[int, float],
+    problems: list[dict[str, Any]],
+) -> tuple[PurchaseOrderLine, Product] | None:
+    """The order line a request line names, or None after recording why not (a product
+    that is not on the order, or one named twice)."""
+    where: list[str | int] = ["body", "lines", index, "product_id"]
+    if product_id not in by_product:
+        problems.append(
+            _problem(
+                where,
+                f"line {index}: product {product_id} is not on purchase order {loaded.label}",
+            )
+        )
+        return None
+    line, product = by_product[product_id]
+    if product_id in seen:
+        problems.append(
+            _problem(where, f"line {index}: product {product.product_code} is listed twice")
+        )
+        return None
+    return line, product
+
+
 async def approve(
     session: AsyncSession,
     *,
@@ -410,24 +438,10 @@ async def approve(
     problems: list[dict[str, Any]] = []
     requested: dict[int, float] = {}
     for index, item in enumerate(data.lines):
-        if item.product_id not in by_product:
-            problems.append(
-                _problem(
-                    ["body", "lines", index, "product_id"],
-                    f"line {index}: product {item.product_id} is not on purchase order "
-                    f"{loaded.label}",
-                )
-            )
+        matched = _match_line(loaded, by_product, index, item.product_id, requested, problems)
+        if matched is None:
             continue
-        line, product = by_product[item.product_id]
-        if item.product_id in requested:
-            problems.append(
-                _problem(
-                    ["body", "lines", index, "product_id"],
-                    f"line {index}: product {product.product_code} is listed twice",
-                )
-            )
-            continue
+        line, product = matched
         requested[item.product_id] = item.quantity
         if _same(item.quantity, line.quantity):
             continue  # unchanged quantities are not re-checked against today's rules
@@ -582,24 +596,10 @@ async def receive(
         )
     received: dict[int, float] = {}
     for index, item in enumerate(data.lines):
-        if item.product_id not in by_product:
-            problems.append(
-                _problem(
-                    ["body", "lines", index, "product_id"],
-                    f"line {index}: product {item.product_id} is not on purchase order "
-                    f"{loaded.label}",
-                )
-            )
+        matched = _match_line(loaded, by_product, index, item.product_id, received, problems)
+        if matched is None:
             continue
-        line, product = by_product[item.product_id]
-        if item.product_id in received:
-            problems.append(
-                _problem(
-                    ["body", "lines", index, "product_id"],
-                    f"line {index}: product {product.product_code} is listed twice",
-                )
-            )
-            continue
+        line, product = matched
         received[item.product_id] = item.received_quantity
         if item.received_quantity > line.quantity + EPSILON:
             problems.append(
