@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Path, Query, status
+from fastapi import APIRouter, Body, Path, Query, status
 
-from shelfops.api.deps import MLManagerDep, PlannerDep, SessionDep, SessionmakerDep, SettingsDep
+from shelfops.api.deps import MLManagerDep, PlannerDep, SessionDep
 from shelfops.experiments import service
 from shelfops.experiments.schemas import (
     ExperimentApprove,
@@ -25,7 +25,7 @@ from shelfops.experiments.schemas import (
     ExperimentShadow,
     ExperimentStart,
 )
-from shelfops.registry import mirror
+from shelfops.registry.deps import MirrorLaterDep
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
 
@@ -144,9 +144,7 @@ async def complete_experiment(
     session: SessionDep,
     experiment_id: ExperimentId,
     body: ExperimentComplete,
-    sessionmaker: SessionmakerDep,
-    settings: SettingsDep,
-    background: BackgroundTasks,
+    mirror_later: MirrorLaterDep,
 ) -> ExperimentRead:
     """Complete an `approved`, `in_progress` or `shadow_testing` experiment with its
     decision and measured results (→ `completed`, `completed_at` set).
@@ -160,13 +158,7 @@ async def complete_experiment(
         session, experiment_id=experiment_id, data=body, actor=principal
     )
     if completed.decision in ("adopt", "partial_adopt", "rollback"):
-        mirror.sync_after_response(
-            background,
-            sessionmaker,
-            settings,
-            customer_id=principal.customer_id,
-            model_name=completed.model_name,
-        )
+        mirror_later(principal.customer_id, completed.model_name)
     return completed
 
 

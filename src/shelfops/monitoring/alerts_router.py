@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from shelfops.api.deps import MLManagerDep, SessionDep, SessionmakerDep, SettingsDep
+from shelfops.api.deps import MLManagerDep, SessionDep
 from shelfops.monitoring import alerts_service as service
 from shelfops.monitoring.alerts_schemas import (
     MLAlertActionRequest,
@@ -21,7 +21,7 @@ from shelfops.monitoring.alerts_schemas import (
     MLAlertRead,
     MLAlertStats,
 )
-from shelfops.registry import mirror
+from shelfops.registry.deps import MirrorLaterDep
 
 router = APIRouter(prefix="/ml-alerts", tags=["ml-alerts"])
 
@@ -90,9 +90,7 @@ async def act_on_ml_alert(
     session: SessionDep,
     alert_id: AlertId,
     body: MLAlertActionRequest,
-    sessionmaker: SessionmakerDep,
-    settings: SettingsDep,
-    background: BackgroundTasks,
+    mirror_later: MirrorLaterDep,
 ) -> MLAlertActionResult:
     """Approve (status → `actioned`) or dismiss (→ `dismissed`) an unread or read alert,
     with optional `notes`. Records who (`actioned_by`, the API key's name), when and why,
@@ -107,7 +105,5 @@ async def act_on_ml_alert(
         session, alert_id=alert_id, action=body.action, notes=body.notes, actor=principal
     )
     if result.promoted_version is not None:
-        mirror.sync_after_response(
-            background, sessionmaker, settings, customer_id=principal.customer_id
-        )
+        mirror_later(principal.customer_id)
     return result

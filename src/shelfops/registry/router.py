@@ -16,7 +16,8 @@ from shelfops.api.deps import MLManagerDep, SessionDep, SessionmakerDep, Setting
 from shelfops.kit.db import tenant_of
 from shelfops.kit.errors import NotFound, ValidationFailed
 from shelfops.models import ModelStatus
-from shelfops.registry import health, mirror, repository, service
+from shelfops.registry import health, repository, service
+from shelfops.registry.deps import MirrorLaterDep
 from shelfops.registry.schemas import (
     BacktestSeries,
     HistoryParams,
@@ -157,9 +158,7 @@ async def promote_model(
     body: HumanDecision,
     session: SessionDep,
     principal: MLManagerDep,
-    sessionmaker: SessionmakerDep,
-    settings: SettingsDep,
-    background: BackgroundTasks,
+    mirror_later: MirrorLaterDep,
     model_name: ModelName = service.DEFAULT_MODEL,
 ) -> VersionRead:
     """Make ``version`` the champion (the current champion is archived). A person's
@@ -167,9 +166,7 @@ async def promote_model(
     row = await service.promote(
         session, version=version, actor=principal, reason=body.reason, model_name=model_name
     )
-    mirror.sync_after_response(
-        background, sessionmaker, settings, customer_id=principal.customer_id, model_name=model_name
-    )
+    mirror_later(principal.customer_id, model_name)
     return VersionRead.model_validate(row)
 
 
@@ -178,37 +175,14 @@ async def rollback_model(
     body: HumanDecision,
     session: SessionDep,
     principal: MLManagerDep,
-    sessionmaker: SessionmakerDep,
-    settings: SettingsDep,
-    background: BackgroundTasks,
+    mirror_later: MirrorLaterDep,
     model_name: ModelName = service.DEFAULT_MODEL,
 ) -> VersionRead:
     """Return to the previous champion in one call; the current one is archived."""
     row = await service.rollback(
         session, actor=principal, reason=body.reason, model_name=model_name
     )
-    mirror.sync_after_response(
-        background, sessionmaker, settings, customer_id=principal.customer_id, model_name=model_name
-    )
-    return VersionRead.model_validate(row)
-
-
-async def _set_status(
-    version: str,
-    target: ModelStatus,
-    body: HumanDecision,
-    session: Any,
-    principal: Any,
-    model_name: str,
-) -> VersionRead:
-    row = await service.set_status(
-        session,
-        version=version,
-        status=target,
-        actor=principal,
-        reason=body.reason,
-        model_name=model_name,
-    )
+    mirror_later(principal.customer_id, model_name)
     return VersionRead.model_validate(row)
 
 
@@ -218,17 +192,20 @@ async def shadow_model(
     body: HumanDecision,
     session: SessionDep,
     principal: MLManagerDep,
-    sessionmaker: SessionmakerDep,
-    settings: SettingsDep,
-    background: BackgroundTasks,
+    mirror_later: MirrorLaterDep,
     model_name: ModelName = service.DEFAULT_MODEL,
 ) -> VersionRead:
     """Put ``version`` in shadow: it forecasts beside the champion without serving."""
-    out = await _set_status(version, ModelStatus.SHADOW, body, session, principal, model_name)
-    mirror.sync_after_response(
-        background, sessionmaker, settings, customer_id=principal.customer_id, model_name=model_name
+    row = await service.set_status(
+        session,
+        version=version,
+        status=ModelStatus.SHADOW,
+        actor=principal,
+        reason=body.reason,
+        model_name=model_name,
     )
-    return out
+    mirror_later(principal.customer_id, model_name)
+    return VersionRead.model_validate(row)
 
 
 @router.post("/{version}/archive", operation_id="archiveModel", responses=_DECIDE)
@@ -237,14 +214,17 @@ async def archive_model(
     body: HumanDecision,
     session: SessionDep,
     principal: MLManagerDep,
-    sessionmaker: SessionmakerDep,
-    settings: SettingsDep,
-    background: BackgroundTasks,
+    mirror_later: MirrorLaterDep,
     model_name: ModelName = service.DEFAULT_MODEL,
 ) -> VersionRead:
     """Reject ``version``: archived for good (kept, never deleted)."""
-    out = await _set_status(version, ModelStatus.ARCHIVED, body, session, principal, model_name)
-    mirror.sync_after_response(
-        background, sessionmaker, settings, customer_id=principal.customer_id, model_name=model_name
+    row = await service.set_status(
+        session,
+        version=version,
+        status=ModelStatus.ARCHIVED,
+        actor=principal,
+        reason=body.reason,
+        model_name=model_name,
     )
-    return out
+    mirror_later(principal.customer_id, model_name)
+    return VersionRead.model_validate(row)
