@@ -4,7 +4,7 @@ from shelfops.models.base import Base
 from shelfops.models.catalog import Product, Store, Supplier
 from shelfops.models.experiments import ExperimentStatus, ModelExperiment
 from shelfops.models.forecasts import DemandForecast, ForecastAccuracy
-from shelfops.models.integrations import IntegrationSyncLog
+from shelfops.models.integrations import IntegrationEvent, IntegrationFile, IntegrationSyncLog
 from shelfops.models.monitoring import BacktestResult, MLAlert, MLAlertStatus, Severity
 from shelfops.models.registry import (
     DecisionAction,
@@ -42,6 +42,8 @@ __all__ = [
     "DemandForecast",
     "ExperimentStatus",
     "ForecastAccuracy",
+    "IntegrationEvent",
+    "IntegrationFile",
     "IntegrationSyncLog",
     "InventorySnapshot",
     "MLAlert",

@@ -1,4 +1,5 @@
-"""The integration sync log: every ingest, upload or transport run and how it ended."""
+"""Integration bookkeeping: the sync log of every run, the ledger of fetched files, and
+the ledger of applied stream events."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shelfops.models.base import Base, TenantMixin, one_of, utcnow
@@ -33,3 +34,47 @@ class IntegrationSyncLog(TenantMixin, Base):
     completed_at: Mapped[dt.datetime | None]
     error_message: Mapped[str | None] = mapped_column(Text)
     sync_metadata: Mapped[dict[str, Any] | None]
+
+
+class IntegrationFile(TenantMixin, Base):
+    """A file an integration fetched (SFTP, EDI inbox) and what became of it.
+
+    The ledger is how a poller remembers what it processed: a file whose name and
+    content hash are recorded as ``imported`` is never imported again.
+    """
+
+    __tablename__ = "integration_files"
+    __tenant_index__ = False
+    __table_args__ = (
+        one_of("status", ["imported", "rejected", "failed"]),
+        UniqueConstraint("customer_id", "source_name", "file_name", "content_sha256"),
+    )
+
+    file_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    source_name: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(500))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    sync_id: Mapped[uuid.UUID | None]
+    detail: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class IntegrationEvent(TenantMixin, Base):
+    """A stream event whose data was committed; replaying the stream skips it.
+
+    Written in the same transaction as the event's data, so "recorded here" and
+    "applied to the domain tables" are one fact.
+    """
+
+    __tablename__ = "integration_events"
+    __tenant_index__ = False
+    __table_args__ = (UniqueConstraint("customer_id", "source_name", "event_id"),)
+
+    record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    source_name: Mapped[str] = mapped_column(String(200))
+    event_id: Mapped[str] = mapped_column(String(200))
+    event_type: Mapped[str] = mapped_column(String(32))
+    stream_entry_id: Mapped[str | None] = mapped_column(String(64))
+    processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
