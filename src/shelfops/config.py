@@ -119,6 +119,28 @@ class Settings(BaseSettings):
     phantom_probability_threshold: float = Field(
         default=0.95, gt=0, lt=1, description="Probability above which stock is called phantom."
     )
+    # --- integrations (issue 6) ------------------------------------------------------
+    contracts_dir_override: Path | None = Field(
+        default=None,
+        alias="SHELFOPS_CONTRACTS_DIR",
+        description="Folder of contract profiles, one sub-folder per tenant slug "
+        "(default: var_dir/contracts).",
+    )
+    sla_pos_hours: float = Field(
+        default=1.0, gt=0, description="Freshness SLA of CSV/POS sources (smb_csv)."
+    )
+    sla_file_hours: float = Field(
+        default=48.0, gt=0, description="Freshness SLA of SFTP and EDI sources."
+    )
+    sla_event_hours: float = Field(
+        default=2.0, gt=0, description="Freshness SLA of event-stream sources."
+    )
+    sync_poll_minutes: int = Field(
+        default=15, ge=1, description="How often beat polls SFTP/inbox sources (minutes)."
+    )
+    event_consume_seconds: int = Field(
+        default=60, ge=5, description="How often beat drains the event streams (seconds)."
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     ingest_chunk_rows: int = 500_000
@@ -165,6 +187,11 @@ class Settings(BaseSettings):
     def artifacts_dir(self) -> Path:
         """Where model artifacts live: ``<var_dir>/artifacts/<tenant>/<model>/<version>/``."""
         return self.var_dir / "artifacts"
+
+    @property
+    def contracts_dir(self) -> Path:
+        """Where contract profiles live: ``<contracts_dir>/<tenant slug>/*.yaml``."""
+        return self.contracts_dir_override or self.var_dir / "contracts"
 
     @property
     def is_postgres(self) -> bool:
