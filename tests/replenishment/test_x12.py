@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from shelfops.replenishment import x12
+from shelfops.edi import x850 as x12
 
 ORDER = x12.Order(
     po_number="PO-20261123-1",

@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shelfops.edi import x850 as x12
 from shelfops.kit.db import tenant_of
 from shelfops.kit.errors import Conflict, NotFound, ValidationFailed
 from shelfops.models import (
@@ -44,7 +45,6 @@ from shelfops.models import (
 )
 from shelfops.models.base import utcnow
 from shelfops.replenishment import orders_repository as repository
-from shelfops.replenishment import x12
 from shelfops.replenishment.orders_schemas import (
     InventoryChange,
     POApprove,
