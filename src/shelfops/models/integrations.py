@@ -77,4 +77,7 @@ class IntegrationEvent(TenantMixin, Base):
     event_id: Mapped[str] = mapped_column(String(200))
     event_type: Mapped[str] = mapped_column(String(32))
     stream_entry_id: Mapped[str | None] = mapped_column(String(64))
+    # The validated event as received (e.g. an adjustment's reason, which no domain
+    # column holds): nothing a consumer parsed is thrown away.
+    payload: Mapped[dict[str, Any] | None]
     processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from shelfops.config import get_settings
 
@@ -22,6 +23,7 @@ POLICY = "tenant_isolation"
 TENANT_PREDICATE = (
     "customer_id = NULLIF(current_setting('app.current_customer_id', true), '')::uuid"
 )
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 TABLES = ("integration_files", "integration_events")
 
 
@@ -68,6 +70,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(length=200), nullable=False),
         sa.Column("event_type", sa.String(length=32), nullable=False),
         sa.Column("stream_entry_id", sa.String(length=64), nullable=True),
+        sa.Column("payload", JSON, nullable=True),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         _tenant_fk("integration_events"),
