@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 import shutil
@@ -14,15 +13,18 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from shelfops.config import Settings, get_settings
+from shelfops.edi.cli import register as register_edi
+from shelfops.integrations.cli import register as register_sync
 from shelfops.kit import migrate
+from shelfops.kit.cli import TenantOption, console, describe, err_console, run_command
 from shelfops.kit.db import sessionmaker_scope, tenant_transaction
 from shelfops.kit.errors import ShelfOpsError
 from shelfops.models import Role
+from shelfops.onboarding.cli import register as register_onboarding
 from shelfops.tenants import admin as tenant_admin
 from shelfops.tenants import service as tenants
 
@@ -31,36 +33,19 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-# soft_wrap: keys and curl lines must stay on one line to be copied, even when piped.
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+register_onboarding(app)
+register_edi(app)
+register_sync(app)
 
 T = TypeVar("T")
 
 # Seed 003's SQL names this tenant; the demo creates it with exactly this id.
 DEMO_CUSTOMER_ID = uuid.UUID("00000000-0000-0000-0000-000000000001")
 
-TenantOption = Annotated[
-    str | None, typer.Option("--tenant", help="Tenant slug or id (default: the only tenant).")
-]
-
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro``; deliberate errors become a one-line message and exit code 1."""
-    try:
-        return asyncio.run(coro)
-    except ShelfOpsError as exc:
-        err_console.print(f"[red]error[/red] {exc.name}: {escape(_describe(exc.detail))}")
-        raise typer.Exit(1) from None
-
-
-def _describe(detail: Any) -> str:
-    """An error detail as one readable line (the message first, then the context)."""
-    if not isinstance(detail, dict):
-        return str(detail)
-    context = ", ".join(f"{k}={v}" for k, v in detail.items() if k != "message")
-    message = str(detail.get("message", ""))
-    return f"{message} ({context})" if message and context else message or context
+    return run_command(coro)
 
 
 @app.command()
@@ -367,7 +352,8 @@ def run_job_command(
             help="A scheduled job: generate_forecasts, "
             "compute_forecast_accuracy, run_daily_backtest, "
             "run_weekly_backtest, detect_model_drift, "
-            "retrain_forecast_model, run_replenishment."
+            "retrain_forecast_model, run_replenishment, "
+            "poll_sync_sources, consume_sync_events, check_sync_sla."
         ),
     ],
     tenant: TenantOption = None,
@@ -408,7 +394,7 @@ def _guard(action: Callable[[], T]) -> T:
     try:
         return action()
     except ShelfOpsError as exc:
-        err_console.print(f"[red]error[/red] {exc.name}: {escape(_describe(exc.detail))}")
+        err_console.print(f"[red]error[/red] {exc.name}: {escape(describe(exc.detail))}")
         raise typer.Exit(1) from None
 
 

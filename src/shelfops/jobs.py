@@ -21,6 +21,8 @@ Job = Callable[..., Awaitable[Any]]
 
 def _jobs() -> dict[str, Job]:
     # Imported on use: the ML stack is heavy and not every command needs it.
+    from shelfops.integrations import health
+    from shelfops.integrations import tasks as sync
     from shelfops.monitoring import accuracy, backtests, drift, forecasts
     from shelfops.registry import retrain
     from shelfops.replenishment import service as replenishment
@@ -33,6 +35,9 @@ def _jobs() -> dict[str, Job]:
         "run_weekly_backtest": backtests.run_weekly_backtest,
         "detect_model_drift": drift.detect_model_drift,
         "run_replenishment": replenishment.run_replenishment,
+        "poll_sync_sources": sync.poll_sources,
+        "consume_sync_events": sync.consume_events,
+        "check_sync_sla": health.run_sla_check,
     }
 
 
@@ -44,6 +49,10 @@ JOB_NAMES = (
     "run_weekly_backtest",
     "detect_model_drift",
     "run_replenishment",
+    # Integrations (queue ``sync``): file polling, event streams, freshness SLAs.
+    "poll_sync_sources",
+    "consume_sync_events",
+    "check_sync_sla",
 )
 
 

@@ -37,10 +37,18 @@ async def fan_out(
     _sessionmaker: async_sessionmaker[AsyncSession],
     task_name: str,
     kwargs: dict[str, Any] | None = None,
+    queue: str = "ml",
+    expires_s: float | None = None,
 ) -> int:
-    """Queue ``task_name(customer_id, **kwargs)`` once per active tenant."""
+    """Queue ``task_name(customer_id, **kwargs)`` on ``queue`` once per active tenant.
+
+    ``expires_s`` drops a tenant's message not started within that many seconds: a job
+    that runs every minute must not pile up behind a stopped worker (the next run
+    supersedes it)."""
     tenants = await active_tenants(settings)
     for customer_id in tenants:
-        celery_app.send_task(task_name, args=[customer_id], kwargs=kwargs or {}, queue="ml")
+        celery_app.send_task(
+            task_name, args=[customer_id], kwargs=kwargs or {}, queue=queue, expires=expires_s
+        )
     log.info("fan-out %s to %d tenant(s)", task_name, len(tenants))
     return len(tenants)

@@ -6,11 +6,15 @@
 eagerly in the calling process and ``shelfops run-job`` runs a scheduled job by hand.
 
 Every scheduled entry is a fan-out: ``shelfops.fan_out`` lists the active tenants and
-queues the job once per tenant, so one slow tenant never delays the others.
+queues the job once per tenant, so one slow tenant never delays the others. The nightly
+ML jobs go to ``ml``; the integration jobs (file polling, event streams, SLA checks) run
+at fixed intervals on ``sync``, fan-out included, so a worker serving only ``sync`` keeps
+data flowing while ``ml`` is busy training.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from celery import Celery
@@ -20,6 +24,7 @@ from shelfops.config import Settings, get_settings
 
 TASK_MODULES = [
     "shelfops.ingest.tasks",
+    "shelfops.integrations.tasks",
     "shelfops.registry.tasks",
     "shelfops.monitoring.tasks",
     "shelfops.replenishment.tasks",
@@ -57,17 +62,47 @@ SCHEDULED_JOBS: dict[str, tuple[str, crontab, dict[str, Any]]] = {
 }
 
 
-def beat_schedule() -> dict[str, dict[str, Any]]:
-    """Celery beat entries: each runs the fan-out for one job."""
+#: How often the SLA check runs; an alert is at most this late.
+SLA_CHECK_INTERVAL = dt.timedelta(minutes=15)
+
+
+def sync_jobs(settings: Settings) -> dict[str, tuple[str, dt.timedelta]]:
+    """Job name → (task, interval) of the integration jobs (queue ``sync``)."""
     return {
+        "poll_sync_sources": (
+            "shelfops.integrations.poll_sync_sources",
+            dt.timedelta(minutes=settings.sync_poll_minutes),
+        ),
+        "consume_sync_events": (
+            "shelfops.integrations.consume_sync_events",
+            dt.timedelta(seconds=settings.event_consume_seconds),
+        ),
+        "check_sync_sla": ("shelfops.integrations.check_sync_sla", SLA_CHECK_INTERVAL),
+    }
+
+
+def beat_schedule(settings: Settings | None = None) -> dict[str, dict[str, Any]]:
+    """Celery beat entries: each runs the fan-out for one job. A sync entry's messages
+    expire after one interval, so a stopped worker finds one round waiting, not a pile."""
+    schedule: dict[str, dict[str, Any]] = {
         name: {
             "task": "shelfops.fan_out",
-            "schedule": schedule,
+            "schedule": when,
             "args": [task, kwargs],
             "options": {"queue": "ml"},
         }
-        for name, (task, schedule, kwargs) in SCHEDULED_JOBS.items()
+        for name, (task, when, kwargs) in SCHEDULED_JOBS.items()
     }
+    for name, (task, every) in sync_jobs(settings or get_settings()).items():
+        seconds = every.total_seconds()
+        schedule[name] = {
+            "task": "shelfops.fan_out",
+            "schedule": every,
+            "args": [task, {}],
+            "kwargs": {"queue": "sync", "expires_s": seconds},
+            "options": {"queue": "sync", "expires": seconds},
+        }
+    return schedule
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -86,7 +121,7 @@ def create_celery(settings: Settings) -> Celery:
         # A retrain can run for hours: Redis must not hand the unacknowledged message to
         # another worker before then (visibility timeout > the longest task time limit).
         broker_transport_options=_transport_options(settings),
-        beat_schedule=beat_schedule(),
+        beat_schedule=beat_schedule(settings),
         timezone="UTC",
         enable_utc=True,
     )

@@ -9,23 +9,18 @@ either way (when the interchange had an ISA and a GS to acknowledge).
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from shelfops.config import Settings, get_settings
 from shelfops.edi.schemas import EdiImportResult
+from shelfops.kit.cli import TenantOption, console, err_console, run_command
 from shelfops.kit.db import sessionmaker_scope
-from shelfops.kit.errors import ShelfOpsError
 from shelfops.tenants import admin as tenant_admin
-
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -38,20 +33,13 @@ def register(app: typer.Typer) -> None:
 def import_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The X12 interchange.")],
     source: Annotated[str, typer.Option("--source", help="Name of the EDI source (partner).")],
-    tenant: Annotated[
-        str | None, typer.Option("--tenant", help="Tenant slug or id (default: the only one).")
-    ] = None,
+    tenant: TenantOption = None,
     ack_out: Annotated[
         Path | None, typer.Option("--ack-out", dir_okay=False, help="Write the 997 here.")
     ] = None,
 ) -> None:
     """Import one X12 interchange (846, 852, 856, 810) into a tenant, all or nothing."""
-    settings = get_settings()
-    try:
-        result = asyncio.run(_import(settings, tenant, file, source))
-    except ShelfOpsError as error:
-        err_console.print(f"[red]error[/red] {error.name}: {escape(str(error.detail))}")
-        raise typer.Exit(1) from None
+    result = run_command(_import(get_settings(), tenant, file, source))
     if ack_out is not None and result.ack_997:
         ack_out.write_text(result.ack_997, encoding="ascii")
         err_console.print(f"997 written to {escape(str(ack_out))}")

@@ -251,11 +251,13 @@ async def add_sync_log(
     completed_at: dt.datetime,
     error_message: str | None,
     metadata: dict[str, Any],
+    integration_type: str = "csv",
 ) -> uuid.UUID:
-    """Record one run in ``integration_sync_log``; returns its id."""
+    """Record one run in ``integration_sync_log``; returns its id. ``integration_type``
+    is ``csv`` for a canonical ingest, the source type for an onboarded source."""
     entry = IntegrationSyncLog(
         customer_id=customer_id,
-        integration_type="csv",
+        integration_type=integration_type,
         integration_name=name,
         sync_type=sync_type,
         sync_status=status,

@@ -124,6 +124,7 @@ async def ingest_file(
     file_name: str | None = None,
     on_progress: ProgressCallback | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    record_run: bool = True,
 ) -> IngestReport:
     """Validate the canonical file ``path`` of ``kind`` and upsert it for the tenant.
 
@@ -131,7 +132,9 @@ async def ingest_file(
     value and rule) when anything is wrong; nothing is written then. On success records
     the run in ``integration_sync_log`` and returns the report (inserted, updated and
     unchanged rows). ``file_name`` names the file in the report (default: the path's).
-    The session must be bound to ``customer_id``.
+    The session must be bound to ``customer_id``. ``record_run=False`` leaves the sync
+    log to a caller that records the run as a whole (onboarding logs one row per source
+    file, not one per canonical file it produced).
     """
     _check_tenant(session, customer_id)
     spec = SPECS[kind]
@@ -183,6 +186,9 @@ async def ingest_file(
         raise run.reject() from None
 
     report = run.report(inserted=inserted, updated=updated)
+    if not record_run:
+        run.progress("done")
+        return report
     report.sync_id = await repository.add_sync_log(
         session,
         customer_id=customer_id,

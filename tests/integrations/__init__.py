@@ -1,0 +1,1 @@
+"""Tests of the integrations: file transports, ledgers, polling, event streams."""
