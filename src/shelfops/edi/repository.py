@@ -199,18 +199,7 @@ async def upsert_snapshots(
         if not values:
             continue
         columns = ["on_hand", "on_order"] if with_order else ["on_hand"]
-        base = _insert(session, table)
-        statement = base.on_conflict_do_update(
-            index_elements=[
-                table.c.customer_id,
-                table.c.store_id,
-                table.c.product_id,
-                table.c.snapshot_date,
-            ],
-            set_={name: base.excluded[name] for name in columns},
-            where=or_(*(table.c[name].is_distinct_from(base.excluded[name]) for name in columns)),
-        ).returning(table.c.store_id)
-        written += await _run(session, statement, values)
+        written += await _upsert_changed(session, table, "snapshot_date", columns, values)
     return written
 
 
@@ -244,19 +233,31 @@ async def upsert_sales(
         if not values:
             continue
         columns = ["quantity", "unit_price"] if with_price else ["quantity"]
-        base = _insert(session, table)
-        statement = base.on_conflict_do_update(
-            index_elements=[
-                table.c.customer_id,
-                table.c.store_id,
-                table.c.product_id,
-                table.c.sale_date,
-            ],
-            set_={name: base.excluded[name] for name in columns},
-            where=or_(*(table.c[name].is_distinct_from(base.excluded[name]) for name in columns)),
-        ).returning(table.c.store_id)
-        written += await _run(session, statement, values)
+        written += await _upsert_changed(session, table, "sale_date", columns, values)
     return written
+
+
+async def _upsert_changed(
+    session: AsyncSession,
+    table: Table,
+    date_column: str,
+    columns: list[str],
+    values: list[dict[str, Any]],
+) -> int:
+    """Upsert daily store × product rows, updating ``columns`` only where they differ;
+    returns the rows inserted or changed (an unchanged row is not rewritten)."""
+    base = _insert(session, table)
+    statement = base.on_conflict_do_update(
+        index_elements=[
+            table.c.customer_id,
+            table.c.store_id,
+            table.c.product_id,
+            table.c[date_column],
+        ],
+        set_={name: base.excluded[name] for name in columns},
+        where=or_(*(table.c[name].is_distinct_from(base.excluded[name]) for name in columns)),
+    ).returning(table.c.store_id)
+    return await _run(session, statement, values)
 
 
 async def latest_snapshot_before(

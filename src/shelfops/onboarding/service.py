@@ -293,29 +293,19 @@ async def _record_rejection(
     result: OnboardingResult,
 ) -> uuid.UUID | None:
     """Log a rejected run in its own transaction (the import's was rolled back, or never
-    began). Best effort: a logging failure must not hide the rejection."""
+    began)."""
     prefix = (
         "requires a custom adapter" if result.status == "requires_custom_adapter" else "rejected"
     )
-    try:
-        async with tenant_transaction(sessionmaker, customer_id) as session:
-            return await ingest_repository.add_sync_log(
-                session,
-                customer_id=customer_id,
-                integration_type=profile.source_type.value,
-                name=profile.source_name,
-                sync_type=_sync_type(profile),
-                status="rejected",
-                received=result.records_in,
-                synced=0,
-                started_at=result.started_at,
-                completed_at=utcnow(),
-                error_message=f"{prefix}, nothing written: {result.reason}",
-                metadata=_metadata(result),
-            )
-    except Exception:
-        log.exception("could not record the rejected onboarding run of %s", result.file_name)
-        return None
+    return await _record_unwritten_run(
+        sessionmaker,
+        customer_id,
+        profile,
+        result,
+        status="rejected",
+        error_message=f"{prefix}, nothing written: {result.reason}",
+        metadata=_metadata(result),
+    )
 
 
 async def _record_failure(
@@ -326,22 +316,45 @@ async def _record_failure(
     error: BaseException,
 ) -> None:
     """Log a crashed import (only the error's type: database messages carry values)."""
+    await _record_unwritten_run(
+        sessionmaker,
+        customer_id,
+        profile,
+        result,
+        status="failed",
+        error_message=f"failed with {type(error).__name__}; nothing written (see server logs)",
+        metadata={"error_type": type(error).__name__, "file_name": result.file_name},
+    )
+
+
+async def _record_unwritten_run(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    customer_id: uuid.UUID,
+    profile: ContractProfile,
+    result: OnboardingResult,
+    *,
+    status: str,
+    error_message: str,
+    metadata: dict[str, Any],
+) -> uuid.UUID | None:
+    """One sync-log row for a run that wrote nothing, in a transaction of its own. Best
+    effort: a logging failure must not hide the outcome being logged."""
     try:
         async with tenant_transaction(sessionmaker, customer_id) as session:
-            await ingest_repository.add_sync_log(
+            return await ingest_repository.add_sync_log(
                 session,
                 customer_id=customer_id,
                 integration_type=profile.source_type.value,
                 name=profile.source_name,
                 sync_type=_sync_type(profile),
-                status="failed",
+                status=status,
                 received=result.records_in,
                 synced=0,
                 started_at=result.started_at,
                 completed_at=utcnow(),
-                error_message=f"failed with {type(error).__name__}; nothing written "
-                "(see server logs)",
-                metadata={"error_type": type(error).__name__, "file_name": result.file_name},
+                error_message=error_message,
+                metadata=metadata,
             )
     except Exception:
-        log.exception("could not record the failed onboarding run of %s", result.file_name)
+        log.exception("could not record the %s onboarding run of %s", status, result.file_name)
+        return None
