@@ -10,17 +10,19 @@ either way (when the interchange had an ISA and a GS to acknowledge).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from shelfops.config import Settings, get_settings
-from shelfops.edi.schemas import EdiImportResult
 from shelfops.kit.cli import TenantOption, console, err_console, run_command
 from shelfops.kit.db import sessionmaker_scope
 from shelfops.tenants import admin as tenant_admin
+
+if TYPE_CHECKING:  # the importer's modules load only when the command runs
+    from shelfops.edi.schemas import EdiImportResult
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.markup import escape
@@ -24,15 +24,13 @@ from shelfops.config import Settings, get_settings
 from shelfops.kit.cli import console, err_console, run_command
 from shelfops.kit.db import sessionmaker_scope
 from shelfops.kit.errors import BadRequest
-from shelfops.onboarding.profiles import (
-    ContractProfile,
-    ProfileInvalid,
-    load_profile,
-    schema_text,
-    unrepresentable,
-)
-from shelfops.onboarding.schemas import OnboardingResult
 from shelfops.tenants import admin as tenant_admin
+
+# The profile and mapper modules (polars, jsonschema) load only when a command runs, so
+# every other `shelfops` command starts as fast as before.
+if TYPE_CHECKING:
+    from shelfops.onboarding.profiles import ContractProfile
+    from shelfops.onboarding.schemas import OnboardingResult
 
 T = TypeVar("T")
 
@@ -93,6 +91,7 @@ async def _onboard(
     report: Path | None,
     tenant: str | None,
 ) -> OnboardingResult:
+    from shelfops.onboarding.profiles import load_profile
     from shelfops.onboarding.service import onboard_file
 
     profile = load_profile(profile_path)
@@ -117,6 +116,8 @@ def validate_profile(
     path: Annotated[Path, typer.Argument(help="Contract profile (YAML).")],
 ) -> None:
     """Check a contract profile against the schema and its rules; list every problem."""
+    from shelfops.onboarding.profiles import ProfileInvalid, load_profile, unrepresentable
+
     try:
         profile = load_profile(path)
     except ProfileInvalid as exc:
@@ -133,6 +134,8 @@ def validate_profile(
 
 def print_schema() -> None:
     """Print the JSON schema of contract profiles (for editors and CI checks)."""
+    from shelfops.onboarding.profiles import schema_text
+
     sys.stdout.write(schema_text())
 
 
