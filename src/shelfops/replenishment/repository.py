@@ -20,8 +20,10 @@ import polars as pl
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
     case,
+    cast,
     delete,
     func,
     insert,
@@ -145,8 +147,12 @@ async def quantile_levels(
     model_version: str,
     issue_date: dt.date,
 ) -> list[str]:
-    """The quantile keys (``"0.1"``, …) of one issue of forecasts, read from one row: the
-    forecast job writes the same levels on every row of an issue."""
+    """The quantile keys (``"0.1"``, …) of one issue of forecasts, read from one row that
+    has quantiles: the forecast job writes the same levels on every such row of an issue.
+
+    A row without quantiles holds JSON ``null`` (not SQL NULL: the ORM writes ``None``
+    as JSON), so it is excluded by its text; otherwise which row ``LIMIT 1`` returns —
+    and so whether the levels are found — would depend on the table's physical order."""
     sample = await session.scalar(
         select(DemandForecast.quantiles)
         .where(
@@ -155,6 +161,7 @@ async def quantile_levels(
             DemandForecast.model_version == model_version,
             DemandForecast.issue_date == issue_date,
             DemandForecast.quantiles.is_not(None),
+            cast(DemandForecast.quantiles, String) != "null",
         )
         .limit(1)
     )
