@@ -195,7 +195,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
 ) -> None:
-    """Serve the API (and, once built, the dashboard)."""
+    """Serve the API, and the dashboard (``frontend/dist``, built by ``make``) at /."""
     import uvicorn
 
     from shelfops.api.app import create_app
@@ -207,6 +207,26 @@ def serve(
         port=port or settings.api_port,
         log_level="info",
     )
+
+
+@app.command()
+def openapi(
+    out: Annotated[
+        Path | None, typer.Option(help="File to write; standard output when omitted.")
+    ] = None,
+) -> None:
+    """Print (or write) the API's OpenAPI document, from which the dashboard's typed
+    client is generated."""
+    import json
+
+    from shelfops.api.app import create_app
+
+    document = json.dumps(create_app(get_settings()).openapi(), indent=2, sort_keys=True) + "\n"
+    if out is None:
+        sys.stdout.write(document)
+    else:
+        out.write_text(document)
+        console.print(f"wrote {out}")
 
 
 @app.command()
@@ -271,6 +291,7 @@ def demo(
     console.print(f"  curl {auth} '{base}/api/v1/ml-alerts?status=unread'")
     console.print(f"  curl {auth} {base}/api/v1/experiments")
     console.print(f"  open {base}/docs\n")
+    console.print(f"dashboard: [bold]{base}/[/bold] (sign in with the admin key above)\n")
     if serve_api:
         serve(host=None, port=None)
 

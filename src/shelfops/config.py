@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Only ever used in embedded/dev mode; production must provide its own (checked below).
 _EMBEDDED_SECRET = "shelfops-embedded-not-secret"  # noqa: S105 - see above
+# The source checkout (src/shelfops/config.py → three levels up), where `make` builds the
+# dashboard; an installed wheel sets SHELFOPS_DASHBOARD_DIR instead.
+_CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 class Environment(StrEnum):
@@ -141,6 +144,13 @@ class Settings(BaseSettings):
     event_consume_seconds: int = Field(
         default=60, ge=5, description="How often beat drains the event streams (seconds)."
     )
+    # --- dashboard (issue 7) ---------------------------------------------------------
+    dashboard_dir_override: Path | None = Field(
+        default=None,
+        alias="SHELFOPS_DASHBOARD_DIR",
+        description="The built dashboard (index.html and assets) served at / "
+        "(default: frontend/dist of the source checkout).",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     ingest_chunk_rows: int = 500_000
@@ -192,6 +202,11 @@ class Settings(BaseSettings):
     def contracts_dir(self) -> Path:
         """Where contract profiles live: ``<contracts_dir>/<tenant slug>/*.yaml``."""
         return self.contracts_dir_override or self.var_dir / "contracts"
+
+    @property
+    def dashboard_dir(self) -> Path:
+        """Where the built dashboard lives (``frontend/dist`` of the checkout by default)."""
+        return self.dashboard_dir_override or _CHECKOUT / "frontend" / "dist"
 
     @property
     def is_postgres(self) -> bool:

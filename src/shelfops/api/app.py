@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 
 from shelfops import __version__
 from shelfops.api import health
+from shelfops.api.dashboard import install_dashboard
 from shelfops.api.errors import install_error_handlers
 from shelfops.api.routers import api_router
 from shelfops.config import Settings, get_settings
@@ -46,4 +47,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router, prefix="/api/v1")
+    install_dashboard(app, settings.dashboard_dir)
     return app

@@ -1,7 +1,8 @@
 """Model artifacts on disk: ``<artifacts_dir>/<tenant>/<model>/<version>/``.
 
 A version directory holds ``pipeline.pkl`` (the trained pipeline without its training
-history), ``metrics.json``, ``config.json`` and ``model_card.md``. It is written into a
+history), ``metrics.json``, ``config.json``, ``feature_importance.json`` (global mean
+|SHAP| of a tree model, or why there is none) and ``model_card.md``. It is written into a
 scratch directory beside its final place and renamed in one step, so a crash or a full
 disk never leaves a half-written version behind; the database row that names the
 directory is committed only after the rename.
@@ -25,6 +26,7 @@ PIPELINE_FILE = "pipeline.pkl"
 METRICS_FILE = "metrics.json"
 CONFIG_FILE = "config.json"
 CARD_FILE = "model_card.md"
+FEATURE_IMPORTANCE_FILE = "feature_importance.json"
 
 
 class ArtifactMissing(ServiceUnavailable):
@@ -48,8 +50,10 @@ def stage(
     pipeline: ForecastPipeline,
     metrics: dict[str, Any],
     config: dict[str, Any],
+    feature_importance: dict[str, Any] | None = None,
 ) -> Path:
-    """Write a version's files into a fresh scratch directory under the tenant's folder."""
+    """Write a version's files into a fresh scratch directory under the tenant's folder
+    (``feature_importance``, when given, as ``feature_importance.json``)."""
     scratch = tenant_dir(root, customer_id) / f".staging-{uuid.uuid4().hex}"
     scratch.mkdir(parents=True)
     try:
@@ -57,6 +61,8 @@ def stage(
             pickle.dump(pipeline, out, protocol=pickle.HIGHEST_PROTOCOL)
         _write_json(scratch / METRICS_FILE, metrics)
         _write_json(scratch / CONFIG_FILE, config)
+        if feature_importance is not None:
+            _write_json(scratch / FEATURE_IMPORTANCE_FILE, feature_importance)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -106,6 +112,41 @@ def write_text(path: Path, text: str) -> None:
     scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
     scratch.write_text(text, encoding="utf-8")
     scratch.replace(path)
+
+
+def read_card(directory: Path) -> str | None:
+    """The version's ``model_card.md``, or None when the file is not there."""
+    file = directory / CARD_FILE
+    return file.read_text(encoding="utf-8") if file.is_file() else None
+
+
+def read_feature_importance(directory: Path) -> dict[str, Any] | None:
+    """The version's ``feature_importance.json`` as ``available``, ``reason``, ``measure``,
+    ``scale``, ``model``, ``sample_rows`` and ``features`` (``[{feature, importance}]``,
+    most important first), or None when the file is not there.
+
+    Also reads the forecasting CLI's layout of the same file (``mean_abs_shap`` per
+    feature, no ``available`` key), so a run directory copied in is understood."""
+    file = directory / FEATURE_IMPORTANCE_FILE
+    if not file.is_file():
+        return None
+    document: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+    features = sorted(
+        (
+            (str(item["feature"]), float(item.get("importance", item.get("mean_abs_shap", 0.0))))
+            for item in document.get("features", [])
+        ),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    return {
+        "available": bool(document.get("available", bool(features))),
+        "reason": document.get("reason"),
+        "measure": document.get("measure"),
+        "scale": document.get("scale"),
+        "model": document.get("model"),
+        "sample_rows": document.get("sample_rows"),
+        "features": [{"feature": name, "importance": value} for name, value in features],
+    }
 
 
 def _write_json(path: Path, payload: dict[str, Any]) -> None:

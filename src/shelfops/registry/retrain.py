@@ -304,6 +304,7 @@ async def _register(
             "segments": trained.segments,
         },
         config=stored_config,
+        feature_importance=trained.importance,
     )
     published: Path | None = None
     try:

@@ -7,21 +7,26 @@ on the worker (or, embedded, in-process after the response), never inside the re
 
 from __future__ import annotations
 
+import pathlib
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shelfops.api.deps import MLManagerDep, SessionDep, SessionmakerDep, SettingsDep
+from shelfops.config import Settings
 from shelfops.kit.db import tenant_of
 from shelfops.kit.errors import NotFound, ValidationFailed
 from shelfops.models import ModelStatus
-from shelfops.registry import health, repository, service
+from shelfops.registry import artifacts, health, repository, service
 from shelfops.registry.deps import MirrorLaterDep
 from shelfops.registry.schemas import (
     BacktestSeries,
+    FeatureImportance,
     HistoryParams,
     HumanDecision,
+    ModelCard,
     ModelHealth,
     RetrainRead,
     RetrainRequest,
@@ -138,6 +143,72 @@ async def get_model_backtest(
     """The version's backtest time series over the last 90 days (daily T-1 results and
     the weekly 90-day backtest): MAE, MAPE, stock-out miss rate, overstock rate."""
     return await health.backtest_series(session, version=version, model_name=model_name)
+
+
+@router.get(
+    "/{version}/card",
+    operation_id="getModelCard",
+    responses={404: {"description": "No such version, or its model card file is missing."}},
+)
+async def get_model_card(
+    session: SessionDep,
+    settings: SettingsDep,
+    version: Version,
+    model_name: ModelName = service.DEFAULT_MODEL,
+) -> ModelCard:
+    """The version's model card (``model_card.md``, markdown) written when it was trained:
+    data window, backtest comparison with the champion and the seasonal-naive baseline,
+    per-segment metrics and the promotion gate's decision."""
+    directory = await _version_dir(session, settings, version=version, model_name=model_name)
+    markdown = artifacts.read_card(directory)
+    if markdown is None:
+        raise NotFound(
+            f"model {model_name!r} version {version!r} has no model card "
+            f"({artifacts.CARD_FILE} is missing from its artifact directory)"
+        )
+    return ModelCard(model_name=model_name, version=version, markdown=markdown)
+
+
+@router.get(
+    "/{version}/feature-importance", operation_id="getFeatureImportance", responses=_NOT_FOUND
+)
+async def get_feature_importance(
+    session: SessionDep,
+    settings: SettingsDep,
+    version: Version,
+    model_name: ModelName = service.DEFAULT_MODEL,
+) -> FeatureImportance:
+    """The version's global feature importance, recorded at training time: mean |SHAP|
+    over a small training sample, most important first. ``available`` is false, with the
+    reason, for models without trees and for versions trained before it was recorded."""
+    directory = await _version_dir(session, settings, version=version, model_name=model_name)
+    recorded = artifacts.read_feature_importance(directory)
+    if recorded is None:
+        return FeatureImportance(
+            model_name=model_name,
+            version=version,
+            available=False,
+            reason="not recorded for this version",
+            features=[],
+        )
+    return FeatureImportance.model_validate(
+        {**recorded, "model_name": model_name, "version": version}
+    )
+
+
+async def _version_dir(
+    session: AsyncSession, settings: Settings, *, version: str, model_name: str
+) -> pathlib.Path:
+    """The version's artifact directory (404 for a version the tenant does not have)."""
+    customer_id = tenant_of(session)
+    row = await repository.get_version(
+        session, customer_id=customer_id, model_name=model_name, version=version
+    )
+    if row is None:
+        raise NotFound(f"model {model_name!r} has no version {version!r}")
+    if row.artifact_path:
+        return pathlib.Path(row.artifact_path)
+    return artifacts.version_dir(settings.artifacts_dir, customer_id, model_name, version)
 
 
 def _check_model(name: str) -> None:

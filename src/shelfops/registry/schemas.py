@@ -148,3 +148,34 @@ class RetrainRead(BaseModel):
     started_at: dt.datetime
     completed_at: dt.datetime | None
     error_message: str | None
+
+
+class ModelCard(BaseModel):
+    """``GET /models/{version}/card``: the version's ``model_card.md``."""
+
+    model_name: str
+    version: str
+    markdown: str
+
+
+class FeatureImportanceItem(BaseModel):
+    """One feature's global importance."""
+
+    feature: str
+    importance: float = Field(description="Mean |SHAP| over the training sample")
+
+
+class FeatureImportance(BaseModel):
+    """``GET /models/{version}/feature-importance``: recorded at training time."""
+
+    model_name: str
+    version: str
+    available: bool
+    reason: str | None = Field(description="Why there are no importances (when not available)")
+    measure: str | None = Field(default=None, description="mean_abs_shap")
+    scale: str | None = Field(
+        default=None, description="Unit of the importances: log (of expected demand) or identity"
+    )
+    model: str | None = Field(default=None, description="The explained tree model")
+    sample_rows: int | None = Field(default=None, description="Training rows explained")
+    features: list[FeatureImportanceItem] = Field(description="Most important first")
