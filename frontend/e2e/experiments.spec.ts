@@ -18,6 +18,12 @@ test("a viewer reads experiments but is offered no step", async ({ page, keys, s
 
 test("an experiment runs from proposal to completion through the UI", async ({ page, keys, signIn }) => {
   const name = `E2E tiered forecasting ${Date.now()}`;
+  // The version the experiment names: today's champion, which the registry cannot promote
+  // again, so adopting it shows a refusal (the demo always has a champion).
+  const health = await (
+    await page.request.get("/api/v1/models/health", { headers: { Authorization: `Bearer ${keys.viewer}` } })
+  ).json();
+  const champion: string = health.champion.version;
   const detail = page.getByTestId("experiment-detail");
 
   // A planner proposes; deciding is not theirs.
@@ -55,11 +61,10 @@ test("an experiment runs from proposal to completion through the UI", async ({ p
   await expect(detail).toHaveAttribute("data-status", "in_progress");
 
   await page.getByRole("button", { name: "Start shadow test" }).click();
-  // v2 is the demo's archived version: the shadow step records it, adopting it is refused.
-  await page.getByLabel("Experimental version").fill("v2");
+  await page.getByLabel("Experimental version").fill(champion);
   await page.getByTestId("step-form-shadow").getByRole("button", { name: "Start shadow test" }).click();
   await expect(detail).toHaveAttribute("data-status", "shadow_testing");
-  await expect(detail).toContainText("experimental v2");
+  await expect(detail).toContainText(`experimental ${champion}`);
 
   await page.getByRole("button", { name: "Complete with results" }).click();
   const complete = page.getByTestId("step-form-complete");
@@ -71,21 +76,22 @@ test("an experiment runs from proposal to completion through the UI", async ({ p
   await expect(complete.getByRole("alert")).toContainText("Baseline MAE must be a number.");
   await complete.getByLabel("Baseline MAE").fill("2.0");
   await complete.getByRole("button", { name: "Complete with results" }).click();
-  // The registry refuses to promote an archived version: plain words, nothing typed is lost.
+  // The registry refuses to promote the version that is already champion: plain words,
+  // nothing typed is lost.
   await expect(complete.getByRole("alert")).toContainText("Not possible right now");
-  await expect(complete.getByRole("alert")).toContainText("archived");
+  await expect(complete.getByRole("alert")).toContainText("champion");
   await expect(complete.getByLabel("Decision rationale")).toHaveValue("Beat the baseline on the shadow run");
   await expect(complete.getByLabel("Baseline MAE")).toHaveValue("2.0");
   await expect(detail).toHaveAttribute("data-status", "shadow_testing");
 
   await complete.getByRole("combobox", { name: /^Decision/ }).selectOption("reject");
-  await complete.getByLabel("Decision rationale").fill("Archived version: keep the champion");
+  await complete.getByLabel("Decision rationale").fill("Already the champion: nothing to adopt");
   await complete.getByRole("button", { name: "Complete with results" }).click();
   await expect(detail).toHaveAttribute("data-status", "completed");
 
   const results = page.getByTestId("experiment-results");
   await expect(results).toContainText("Reject: no model changes");
-  await expect(results).toContainText("Archived version: keep the champion");
+  await expect(results).toContainText("Already the champion: nothing to adopt");
   await expect(results.getByRole("row", { name: /Baseline MAE/ })).toContainText("2.000");
   await expect(results.getByRole("row", { name: /Experimental MAE/ })).toContainText("1.900");
   // (2.0 − 1.9) / 2.0 = 5.0 %, computed because the field was left blank.

@@ -1,19 +1,49 @@
+import type { APIRequestContext } from "@playwright/test";
+
 import { expect, screenshot, test } from "./fixtures";
 
+interface Series {
+  storeCode: string;
+  productCode: string;
+}
+
+/**
+ * The first demo series (store S0002) whose second forecast day's explanation answers
+ * `status`: 200 for a series the champion forecasts with one tree model, 409 for one it
+ * forecasts with a blend. Which series get which model is the champion's own choice on
+ * the day's generated data, so the test asks the API instead of naming a product.
+ */
+async function findSeries(request: APIRequestContext, key: string, status: 200 | 409): Promise<Series | null> {
+  const headers = { Authorization: `Bearer ${key}` };
+  const stores = await (await request.get("/api/v1/stores?q=S0002", { headers })).json();
+  const store = stores.items[0];
+  const products = await (await request.get("/api/v1/products?limit=100", { headers })).json();
+  for (const product of products.items) {
+    const query = `store_id=${store.store_id}&product_id=${product.product_id}`;
+    const series = await (await request.get(`/api/v1/forecasts/series?${query}`, { headers })).json();
+    const day = series.forecast?.[1]?.date;
+    if (!day) continue;
+    const answer = await request.get(`/api/v1/forecasts/explanation?${query}&date=${day}`, { headers });
+    if (answer.status() === status) return { storeCode: store.store_code, productCode: product.product_code };
+  }
+  return null;
+}
+
 test("a planner picks a store and a product, sees the forecast band and explains a day", async ({ page, keys, signIn }) => {
+  const explainable = await findSeries(page.request, keys.planner, 200);
+  expect(explainable, "the demo champion forecasts no S0002 series with a tree model alone").not.toBeNull();
+  const code = explainable!.productCode;
   await signIn(keys.planner);
   await page.getByRole("link", { name: "Forecasts" }).click();
   await expect(page.getByRole("heading", { name: "Forecasts", level: 1 })).toBeVisible();
   await expect(page.getByText("Pick a store and a product")).toBeVisible();
 
-  // A demo store, and a product found by searching its code. P00029 sells on about half
-  // the days at S0002: an intermittent series, which the demo champion forecasts with
-  // LightGBM alone (smooth series get a blend, which has no SHAP explanation).
+  // A demo store, and a product found by searching its code.
   const store = page.getByRole("combobox", { name: "Store", exact: true });
   await store.selectOption((await store.locator("option", { hasText: "(S0002)" }).getAttribute("value"))!);
-  await page.getByLabel("Search products").fill("P00029");
+  await page.getByLabel("Search products").fill(code);
   const product = page.getByRole("combobox", { name: "Product", exact: true });
-  const match = product.locator("option", { hasText: "(P00029)" });
+  const match = product.locator("option", { hasText: `(${code})` });
   await expect(match).toHaveCount(1);
   await expect(page.getByText("1 product", { exact: true })).toBeVisible();
   await product.selectOption((await match.getAttribute("value"))!);
@@ -59,7 +89,7 @@ test("a planner picks a store and a product, sees the forecast band and explains
   // A bookmarked URL opens the same series and day.
   await page.reload();
   await expect(page.getByRole("combobox", { name: "Store", exact: true })).not.toHaveValue("");
-  await expect(page.getByRole("combobox", { name: "Product", exact: true }).locator("option:checked")).toContainText("(P00029)");
+  await expect(page.getByRole("combobox", { name: "Product", exact: true }).locator("option:checked")).toContainText(`(${code})`);
   await expect(page.getByRole("combobox", { name: "Forecast day to explain" })).toHaveValue(chosenDay);
   await expect(page.getByTestId("forecast-explanation")).toBeVisible({ timeout: 45_000 });
 });
@@ -74,15 +104,18 @@ test("a tenant without stores or products sees how to get started", async ({ pag
 });
 
 test("a forecast the champion made with a blend says in plain words why it has no explanation", async ({ page, keys, signIn }) => {
+  // A series the champion forecasts with a blend (e.g. LightGBM + moving average), which
+  // SHAP cannot explain (409). Champions that blend nothing have no such series.
+  const blended = await findSeries(page.request, keys.viewer, 409);
+  test.skip(blended === null, "today's demo champion forecasts every S0002 series with a single tree model");
+  const code = blended!.productCode;
   await signIn(keys.viewer);
-  // P00004 sells almost every day at S0002: a smooth series, forecast by a LightGBM +
-  // moving-average blend, which SHAP cannot explain (409).
   await page.goto("/forecasts");
   const store = page.getByRole("combobox", { name: "Store", exact: true });
   await store.selectOption((await store.locator("option", { hasText: "(S0002)" }).getAttribute("value"))!);
-  await page.getByLabel("Search products").fill("P00004");
+  await page.getByLabel("Search products").fill(code);
   const product = page.getByRole("combobox", { name: "Product", exact: true });
-  const match = product.locator("option", { hasText: "(P00004)" });
+  const match = product.locator("option", { hasText: `(${code})` });
   await expect(match).toHaveCount(1);
   await product.selectOption((await match.getAttribute("value"))!);
   await page.getByRole("combobox", { name: "Forecast day to explain" }).selectOption({ index: 1 });

@@ -23,7 +23,14 @@ const ROLES = ["viewer", "planner", "ml_manager", "admin"] as const;
 
 function shelfops(args: string[], env: NodeJS.ProcessEnv): string {
   // A wide terminal so that rich never wraps a printed key.
-  return execFileSync(SHELFOPS, args, { env: { ...env, COLUMNS: "400" }, encoding: "utf8", cwd: REPO }).trim();
+  // stderr is captured (the demo's model warnings are noise here); a failing command
+  // throws with it in the error message.
+  return execFileSync(SHELFOPS, args, {
+    env: { ...env, COLUMNS: "400" },
+    encoding: "utf8",
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  }).trim();
 }
 
 async function freePort(): Promise<number> {
