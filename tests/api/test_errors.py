@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import jsonschema
 from fastapi.routing import APIRoute
 
 from shelfops.api.app import create_app
@@ -93,3 +94,21 @@ async def test_openapi_is_served_and_every_operation_has_a_short_explicit_id(
         if isinstance(route, APIRoute) and route.include_in_schema and route.operation_id is None
     ]
     assert implicit == []
+
+
+async def test_the_documented_422_body_is_the_one_the_api_sends(
+    client: httpx.AsyncClient, tenant_a: Tenant
+) -> None:
+    # The document used to promise FastAPI's {"detail": [{"loc", "msg", "type"}]}, which a
+    # client generated from it would read wrongly.
+    document = (await client.get("/openapi.json")).json()
+    operation = document["paths"]["/api/v1/stores"]["post"]
+    documented = operation["responses"]["422"]["content"]["application/json"]["schema"]
+
+    response = await client.post(
+        "/api/v1/stores", json={"store_code": "S1"}, headers=tenant_a.headers()
+    )
+
+    assert response.status_code == 422
+    schema = {**documented, "components": document["components"]}
+    jsonschema.validate(response.json(), schema, cls=jsonschema.Draft202012Validator)

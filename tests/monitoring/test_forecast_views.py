@@ -305,3 +305,14 @@ async def test_freshness(
     assert dt.datetime.fromisoformat(body["checked_at"]).tzinfo is not None
     empty = (await client.get(f"{API}/freshness", headers=tenant_b.headers())).json()
     assert empty["latest_sales_date"] is None and empty["latest_accuracy_date"] is None
+
+
+async def test_series_ids_past_64_bits_are_422_naming_the_parameter(
+    client: httpx.AsyncClient, tenant_a: Tenant
+) -> None:
+    # Ids are BIGINT: a larger one used to crash the database driver (a 500).
+    for name in ("store_id", "product_id"):
+        params = {"store_id": 1, "product_id": 1, name: 2**63}
+        response = await client.get(f"{API}/series", params=params, headers=tenant_a.headers())
+        assert response.status_code == 422, response.text
+        assert [p["location"] for p in response.json()["detail"]] == [["query", name]]

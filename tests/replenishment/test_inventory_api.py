@@ -144,3 +144,18 @@ async def test_inventory_is_per_tenant_and_needs_a_key(
     assert summary["items"] == 0 and summary["total_on_hand_value"] == 0
     assert (await client.get(API)).status_code == 401
     assert (await client.get(API + "/summary")).status_code == 401
+
+
+async def test_offset_past_64_bits_is_422_and_the_largest_is_an_empty_page(
+    tenant_a: Tenant, client: httpx.AsyncClient
+) -> None:
+    # SQL OFFSET is a 64-bit integer: one more used to crash the database driver (a 500).
+    headers = tenant_a.headers(Role.VIEWER)
+
+    too_far = await client.get(API, params={"offset": 2**63}, headers=headers)
+    assert too_far.status_code == 422, too_far.text
+    assert [p["location"] for p in too_far.json()["detail"]] == [["query", "offset"]]
+
+    furthest = await client.get(API, params={"offset": 2**63 - 1}, headers=headers)
+    assert furthest.status_code == 200, furthest.text
+    assert (furthest.json()["items"], furthest.json()["offset"]) == ([], 2**63 - 1)

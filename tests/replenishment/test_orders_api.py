@@ -681,6 +681,19 @@ async def test_list_filters_paginates_newest_first(
     }
 
 
+async def test_list_filters_by_ids_past_64_bits_are_422(
+    client: httpx.AsyncClient, tenant_a: Tenant
+) -> None:
+    # Ids are BIGINT: a larger one used to crash the database driver (a 500).
+    for path in (API, f"{API}/suggested"):
+        for name in ("store_id", "supplier_id"):
+            response = await client.get(
+                path, params={name: 2**63}, headers=tenant_a.headers(Role.VIEWER)
+            )
+            assert response.status_code == 422, (path, response.text)
+            assert [p["location"] for p in response.json()["detail"]] == [["query", name]]
+
+
 async def test_suggested_worklist_groups_supplier_store_lines_and_cost(
     client: httpx.AsyncClient,
     sessionmaker: async_sessionmaker[AsyncSession],

@@ -12,6 +12,7 @@ from shelfops import __version__
 from shelfops.api import health
 from shelfops.api.dashboard import install_dashboard
 from shelfops.api.errors import install_error_handlers
+from shelfops.api.openapi import install_openapi
 from shelfops.api.routers import api_router
 from shelfops.config import Settings, get_settings
 from shelfops.kit.db import create_engine, create_sessionmaker
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(health.router)
     app.include_router(api_router, prefix="/api/v1")
     install_dashboard(app, settings.dashboard_dir)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from shelfops.api.nul_guard import reject_nul_characters
 from shelfops.catalog.router import router as catalog_router
 from shelfops.experiments.router import router as experiments_router
 from shelfops.ingest.router import router as ingest_router
@@ -15,7 +16,8 @@ from shelfops.replenishment.orders_router import router as purchase_orders_route
 from shelfops.replenishment.router import router as replenishment_router
 from shelfops.tenants.router import router as tenants_router
 
-api_router = APIRouter()
+# Every route also refuses NUL characters in its input (PostgreSQL cannot store them).
+api_router = APIRouter(dependencies=[Depends(reject_nul_characters)])
 api_router.include_router(tenants_router)
 api_router.include_router(catalog_router)
 api_router.include_router(ingest_router)

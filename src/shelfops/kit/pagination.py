@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+# SQL OFFSET is a 64-bit integer (PostgreSQL BIGINT, SQLite INTEGER): a larger offset would
+# fail in the database driver instead of answering an empty page.
+MAX_OFFSET = 2**63 - 1
 
 T = TypeVar("T")
 
@@ -34,7 +37,9 @@ class PageParams(BaseModel):
         le=MAX_LIMIT,
         description=f"Maximum number of items to return (1 to {MAX_LIMIT}).",
     )
-    offset: int = Field(default=0, ge=0, description="Number of matching items to skip.")
+    offset: int = Field(
+        default=0, ge=0, le=MAX_OFFSET, description="Number of matching items to skip."
+    )
 
 
 class Page(BaseModel, Generic[T]):

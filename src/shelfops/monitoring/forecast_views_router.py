@@ -24,8 +24,10 @@ from shelfops.registry.service import DEFAULT_MODEL
 
 router = APIRouter(prefix="/forecasts", tags=["forecasts"])
 
-StoreId = Annotated[int, Query(ge=1, description="The store's `store_id`.")]
-ProductId = Annotated[int, Query(ge=1, description="The product's `product_id`.")]
+# Ids are BIGINT columns: a larger value would fail in the database driver, not 422.
+_MAX_ID = 2**63 - 1
+StoreId = Annotated[int, Query(ge=1, le=_MAX_ID, description="The store's `store_id`.")]
+ProductId = Annotated[int, Query(ge=1, le=_MAX_ID, description="The product's `product_id`.")]
 ModelName = Annotated[
     str, Query(min_length=1, max_length=100, description="The model (default demand_forecast).")
 ]

@@ -17,6 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from shelfops.kit.pagination import Page, PageParams
 from shelfops.models import POStatus
 
+# Ids are BIGINT columns: a larger value would fail in the database driver, not 422.
+_MAX_ID = 2**63 - 1
+_FilterId = Annotated[int, Field(ge=1, le=_MAX_ID)]
+
 NOTES_LENGTH = 2000
 # ISA06/ISA08 are 15 characters; the X12 separators (* ~ >) may not appear in an id.
 X12_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._\-]{0,14}$"
@@ -58,15 +62,15 @@ class POFilters(PageParams):
         description="Only orders in these statuses; repeat the parameter for several "
         "(status=approved&status=edited).",
     )
-    store_id: int | None = Field(default=None, description="Only orders for this store.")
-    supplier_id: int | None = Field(default=None, description="Only orders to this supplier.")
+    store_id: _FilterId | None = Field(default=None, description="Only orders for this store.")
+    supplier_id: _FilterId | None = Field(default=None, description="Only orders to this supplier.")
 
 
 class SuggestedFilters(PageParams):
     """Filters of ``GET /purchase-orders/suggested``."""
 
-    store_id: int | None = Field(default=None, description="Only orders for this store.")
-    supplier_id: int | None = Field(default=None, description="Only orders to this supplier.")
+    store_id: _FilterId | None = Field(default=None, description="Only orders for this store.")
+    supplier_id: _FilterId | None = Field(default=None, description="Only orders to this supplier.")
 
 
 class StoreRef(BaseModel):
