@@ -45,6 +45,7 @@ def create_engine(
     if url.startswith("sqlite"):
         engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     engine = create_async_engine(
         url,
@@ -71,6 +72,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # The sqlite3 driver opens a transaction only at the first INSERT/UPDATE/DELETE, so
+    # the reads before it each see their own snapshot and a read-modify-write loses a
+    # concurrent update. Turn that off; ``_sqlite_begin`` opens the transaction instead.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Open the SQLite transaction when SQLAlchemy begins one, so that its reads and
+    writes share one snapshot: a transaction that read a row another one has since
+    changed fails to write ("database is locked") instead of overwriting that change."""
+    connection.exec_driver_sql("BEGIN")
 
 
 class TenantSession(Session):
