@@ -34,7 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings
 from shelfops.kit.db import tenant_transaction
-from shelfops.kit.errors import Conflict, NotFound, ServiceUnavailable
+from shelfops.kit.errors import Conflict, NotFound
+from shelfops.kit.extras import ml_unavailable
 from shelfops.models import DemandForecast
 from shelfops.monitoring.forecast_views_schemas import (
     FeatureContribution,
@@ -96,9 +97,7 @@ async def explain_stored_forecast(
             model_name=model_name,
         )
     except ImportError as exc:
-        raise ServiceUnavailable(
-            f"explanations need the ML packages (install shelfops[ml]): {exc}"
-        ) from None
+        raise ml_unavailable("explaining a forecast", exc.name) from None
 
 
 async def _read(

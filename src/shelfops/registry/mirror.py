@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings
 from shelfops.kit.db import tenant_transaction
+from shelfops.kit.errors import ServiceUnavailable
+from shelfops.kit.extras import installed
 from shelfops.registry import files, repository, service
 from shelfops.tracking.store import default_tracking_uri
 
@@ -131,6 +133,9 @@ async def sync(
     }
     if not any(v.mlflow_run_id for v in versions):
         return
+    if not installed("mlflow"):
+        _hand_aliases_to_worker(settings, customer_id=customer_id, model_name=model_name)
+        return
     try:
         from shelfops.tracking.model_registry import sync_aliases
 
@@ -143,6 +148,24 @@ async def sync(
         )
     except Exception as exc:  # the database is the truth; MLflow only mirrors it
         log.warning("MLflow aliases of %s %s not synced: %s", customer_id, model_name, exc)
+
+
+def _hand_aliases_to_worker(settings: Settings, *, customer_id: uuid.UUID, model_name: str) -> None:
+    """The API image has no MLflow client: the ML worker moves the aliases instead."""
+    if settings.tasks_in_process:
+        log.info(
+            "MLflow is not installed here; aliases of %s %s left as they are",
+            customer_id,
+            model_name,
+        )
+        return
+    from shelfops.kit.tasks import send
+    from shelfops.registry.tasks import sync_registry_mirror
+
+    try:
+        send(sync_registry_mirror, args=[str(customer_id)], kwargs={"model_name": model_name})
+    except ServiceUnavailable as exc:  # the next decision or retrain catches up
+        log.warning("MLflow aliases of %s %s not queued: %s", customer_id, model_name, exc)
 
 
 def sync_after_response(

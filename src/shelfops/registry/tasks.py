@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings
 from shelfops.kit.tasks import shelfops_task
-from shelfops.registry import retrain
+from shelfops.registry import mirror, retrain, service
 from shelfops.worker import celery_app
 
 
@@ -51,3 +51,18 @@ async def retrain_forecast_model(
         trigger_metadata=trigger_metadata,
     )
     return outcome.as_dict()
+
+
+@shelfops_task(celery_app, "shelfops.registry.sync_registry_mirror", queue="ml")
+async def sync_registry_mirror(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    customer_id: str,
+    *,
+    model_name: str = service.DEFAULT_MODEL,
+) -> None:
+    """Rewrite the registry files and move MLflow's aliases to match the database, for an
+    API that has no MLflow client (the API image) and made a promotion decision."""
+    await mirror.sync(
+        sessionmaker, settings, customer_id=uuid.UUID(customer_id), model_name=model_name
+    )
