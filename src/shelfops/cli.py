@@ -81,6 +81,17 @@ async def _init(
     return customer_id, key
 
 
+@app.command("migrate")
+def migrate_database() -> None:
+    """Migrate the database to the newest schema (and nothing else: no tenant, no key).
+    Safe to run on every deployment; an up-to-date database is left as it is."""
+    settings = get_settings()
+    if not settings.is_postgres:
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    _run(migrate.upgrade(settings))
+    console.print("database schema is up to date")
+
+
 @app.command("create-key")
 def create_key(
     role: Annotated[Role, typer.Option(help="Role of the new key.")],
@@ -199,13 +210,17 @@ def serve(
     import uvicorn
 
     from shelfops.api.app import create_app
+    from shelfops.kit.logging import configure_logging
 
     settings = get_settings()
+    configure_logging(settings)
     uvicorn.run(
         create_app(settings),
         host=host or settings.api_host,
         port=port or settings.api_port,
-        log_level="info",
+        # Ours, not uvicorn's: every line through structlog (kit/logging.py).
+        log_config=None,
+        log_level=settings.log_level.lower(),
     )
 
 
@@ -242,8 +257,10 @@ def worker(
             "in embedded mode background work runs in-process and needs no worker"
         )
         raise typer.Exit(1)
+    from shelfops.kit.logging import configure_logging
     from shelfops.worker import celery_app
 
+    configure_logging(settings)
     celery_app.worker_main(
         ["worker", "--loglevel=INFO", f"--queues={queues}", f"--concurrency={concurrency}"]
     )

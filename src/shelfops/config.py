@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -157,6 +158,71 @@ class Settings(BaseSettings):
     ingest_max_upload_bytes: int = Field(
         default=4 * 1024**3, description="Largest file POST /api/v1/ingest accepts (bytes)."
     )
+    # --- observability (issue 8) -----------------------------------------------------
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto",
+        description="Log lines as JSON or readable console text; auto = JSON in production.",
+    )
+    log_level: str = Field(default="INFO", description="Lowest level logged (stdlib name).")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token a Prometheus scraper may send to GET /metrics."
+    )
+    worker_metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Port a Celery worker serves /metrics on."
+    )
+    slo_forecast_max_age_hours: float = Field(
+        default=26.0, gt=0, description="Newest forecast issue older than this breaches its SLO."
+    )
+    slo_accuracy_max_age_hours: float = Field(
+        default=26.0, gt=0, description="Newest accuracy scoring older than this breaches."
+    )
+    # --- security (issue 8) ------------------------------------------------------------
+    auth_max_failures: int = Field(
+        default=10, ge=1, description="Failed API-key attempts allowed per window (then 429)."
+    )
+    auth_failure_window_seconds: int = Field(
+        default=300, ge=1, description="Length of the failed-authentication window (s)."
+    )
+    cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins allowed cross-origin access; empty: same-origin.",
+    )
+    # --- TimescaleDB (issue 8): read by migration 0006 when the extension is available ----
+    timescale_chunk_days: int = Field(
+        default=30, ge=1, description="Days of data in one hypertable chunk."
+    )
+    timescale_compress_after_days: int = Field(
+        default=90,
+        ge=0,
+        description="Compress chunks older than this (0: never). TimescaleDB refuses "
+        "compression on tables with row-level security, so it applies only where RLS is off.",
+    )
+    timescale_sales_retention_days: int = Field(
+        default=0,
+        ge=0,
+        description="Drop sales older than this (0: keep forever — the history is training data).",
+    )
+    timescale_inventory_retention_days: int = Field(
+        default=0, ge=0, description="Drop inventory snapshots older than this (0: keep forever)."
+    )
+    timescale_forecast_retention_days: int = Field(
+        default=730,
+        ge=0,
+        description="Drop forecasts whose target day is older than this (0: keep forever).",
+    )
+
+    @model_validator(mode="after")
+    def _sales_retention_keeps_training_history(self) -> Settings:
+        # A retrain reads retrain_history_days of sales; a shorter retention would quietly
+        # shrink every future training set.
+        days = self.timescale_sales_retention_days
+        if days and days < self.retrain_history_days:
+            raise ValueError(
+                f"SHELFOPS_TIMESCALE_SALES_RETENTION_DAYS={days} is shorter than "
+                f"SHELFOPS_RETRAIN_HISTORY_DAYS={self.retrain_history_days}: expected 0 "
+                "(keep forever) or at least the history a retrain reads"
+            )
+        return self
 
     @model_validator(mode="after")
     def _require_secrets_in_production(self) -> Settings:

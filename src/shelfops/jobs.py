@@ -23,7 +23,7 @@ def _jobs() -> dict[str, Job]:
     # Imported on use: the ML stack is heavy and not every command needs it.
     from shelfops.integrations import health
     from shelfops.integrations import tasks as sync
-    from shelfops.monitoring import accuracy, backtests, drift, forecasts
+    from shelfops.monitoring import accuracy, backtests, drift, forecasts, slo
     from shelfops.registry import retrain
     from shelfops.replenishment import service as replenishment
 
@@ -38,6 +38,7 @@ def _jobs() -> dict[str, Job]:
         "poll_sync_sources": sync.poll_sources,
         "consume_sync_events": sync.consume_events,
         "check_sync_sla": health.run_sla_check,
+        "check_slos": slo.run_slo_check,
     }
 
 
@@ -53,6 +54,8 @@ JOB_NAMES = (
     "poll_sync_sources",
     "consume_sync_events",
     "check_sync_sla",
+    # Service objectives: forecast, accuracy and sync freshness (raises slo_breached).
+    "check_slos",
 )
 
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 
 from shelfops.config import Settings, get_settings
+from shelfops.kit import task_metrics
+from shelfops.kit.logging import configure_logging
 
 TASK_MODULES = [
     "shelfops.ingest.tasks",
@@ -29,6 +31,7 @@ TASK_MODULES = [
     "shelfops.monitoring.tasks",
     "shelfops.replenishment.tasks",
     "shelfops.scheduling",
+    "shelfops.monitoring.slo_tasks",
 ]
 
 #: Job name → (task, crontab, extra kwargs). The order of a night: actuals scored,
@@ -64,6 +67,8 @@ SCHEDULED_JOBS: dict[str, tuple[str, crontab, dict[str, Any]]] = {
 
 #: How often the SLA check runs; an alert is at most this late.
 SLA_CHECK_INTERVAL = dt.timedelta(minutes=15)
+#: How often the SLO check runs (on ``sync``: training on ``ml`` must not delay it).
+SLO_CHECK_INTERVAL = dt.timedelta(minutes=30)
 
 
 def sync_jobs(settings: Settings) -> dict[str, tuple[str, dt.timedelta]]:
@@ -78,6 +83,7 @@ def sync_jobs(settings: Settings) -> dict[str, tuple[str, dt.timedelta]]:
             dt.timedelta(seconds=settings.event_consume_seconds),
         ),
         "check_sync_sla": ("shelfops.integrations.check_sync_sla", SLA_CHECK_INTERVAL),
+        "check_slos": ("shelfops.monitoring.check_slos", SLO_CHECK_INTERVAL),
     }
 
 
@@ -118,6 +124,8 @@ def create_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
+        # Logging is ours (``install_signals``): every line structured, secrets redacted.
+        worker_hijack_root_logger=False,
         # A retrain can run for hours: Redis must not hand the unacknowledged message to
         # another worker before then (visibility timeout > the longest task time limit).
         broker_transport_options=_transport_options(settings),
@@ -135,5 +143,32 @@ def _transport_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+def _setup_logging(**_signal: Any) -> None:
+    # Connected, this replaces Celery's own logging set-up in the worker and beat.
+    configure_logging(get_settings())
+
+
+def _serve_metrics(**_signal: Any) -> None:
+    task_metrics.serve_worker_metrics(get_settings())
+
+
+def install_signals() -> None:
+    """Hook logging and task metrics into Celery (in the worker and for eager tasks).
+    Connecting twice is harmless: each receiver has a fixed ``dispatch_uid``."""
+    hooks: list[tuple[Any, Any]] = [
+        (signals.setup_logging, _setup_logging),
+        (signals.task_prerun, task_metrics.on_task_prerun),
+        (signals.task_postrun, task_metrics.on_task_postrun),
+        (signals.task_failure, task_metrics.on_task_failure),
+        # The worker's main process, before it forks its pool: serve the port.
+        (signals.worker_init, _serve_metrics),
+        (signals.worker_process_shutdown, task_metrics.on_child_exit),
+        (signals.worker_shutdown, task_metrics.remove_own_multiprocess_dir),
+    ]
+    for signal, receiver in hooks:
+        signal.connect(receiver, weak=False, dispatch_uid=f"shelfops.{receiver.__name__}")
+
+
 # Celery's command line needs a module-level app; it only holds configuration.
 celery_app = create_celery(get_settings())
+install_signals()
