@@ -10,10 +10,13 @@ from fastapi.routing import APIRoute
 
 from shelfops import __version__
 from shelfops.api import health
+from shelfops.api.auth_throttle import close_throttle
 from shelfops.api.dashboard import install_dashboard
 from shelfops.api.errors import install_error_handlers
+from shelfops.api.observability import install_observability
 from shelfops.api.openapi import install_openapi
 from shelfops.api.routers import api_router
+from shelfops.api.security_headers import install_security
 from shelfops.config import Settings, get_settings
 from shelfops.kit.db import create_engine, create_sessionmaker
 
@@ -35,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await close_throttle(app)
             await engine.dispose()
 
     app = FastAPI(
@@ -46,8 +50,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_observability(app, settings)
     install_openapi(app)
     app.include_router(health.router)
     app.include_router(api_router, prefix="/api/v1")
     install_dashboard(app, settings.dashboard_dir)
+    install_security(app, settings)
     return app

@@ -11,9 +11,11 @@ from shelfops.ingest.router import router as ingest_router
 from shelfops.integrations.router import router as integrations_router
 from shelfops.monitoring.alerts_router import router as ml_alerts_router
 from shelfops.monitoring.forecast_views_router import router as forecasts_router
+from shelfops.monitoring.slo_router import router as slo_router
 from shelfops.registry.router import router as models_router
 from shelfops.replenishment.orders_router import router as purchase_orders_router
 from shelfops.replenishment.router import router as replenishment_router
+from shelfops.tenants.audit_router import router as audit_router
 from shelfops.tenants.router import router as tenants_router
 
 # Every route also refuses NUL characters in its input (PostgreSQL cannot store them).
@@ -25,6 +27,8 @@ api_router.include_router(integrations_router)
 api_router.include_router(models_router)
 api_router.include_router(ml_alerts_router)
 api_router.include_router(forecasts_router)
+api_router.include_router(slo_router)
 api_router.include_router(experiments_router)
 api_router.include_router(purchase_orders_router)
 api_router.include_router(replenishment_router)
+api_router.include_router(audit_router)

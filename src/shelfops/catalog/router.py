@@ -106,7 +106,7 @@ async def update_store(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=_DELETE,
 )
-async def delete_store(_: AdminDep, session: SessionDep, store_id: StoreId) -> None:
+async def delete_store(principal: AdminDep, session: SessionDep, store_id: StoreId) -> None:
     """Delete a store that has no history. Needs the admin role.
 
     History is never deleted: a store that sales, inventory snapshots, forecasts,
@@ -115,7 +115,7 @@ async def delete_store(_: AdminDep, session: SessionDep, store_id: StoreId) -> N
     instead. Only a store nothing refers to (for example one created by mistake) is
     removed, answering 204.
     """
-    await service.delete_store(session, store_id=store_id)
+    await service.delete_store(session, store_id=store_id, actor=principal)
 
 
 # --- suppliers ------------------------------------------------------------------------
@@ -177,7 +177,9 @@ async def update_supplier(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=_DELETE,
 )
-async def delete_supplier(_: AdminDep, session: SessionDep, supplier_id: SupplierId) -> None:
+async def delete_supplier(
+    principal: AdminDep, session: SessionDep, supplier_id: SupplierId
+) -> None:
     """Delete a supplier that nothing refers to. Needs the admin role.
 
     A supplier still named by products or purchase orders is refused with 409 (the
@@ -185,7 +187,7 @@ async def delete_supplier(_: AdminDep, session: SessionDep, supplier_id: Supplie
     another supplier, or set their `supplier_code` to null, first. Answers 204 once
     deleted.
     """
-    await service.delete_supplier(session, supplier_id=supplier_id)
+    await service.delete_supplier(session, supplier_id=supplier_id, actor=principal)
 
 
 # --- products -------------------------------------------------------------------------
@@ -251,7 +253,7 @@ async def update_product(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=_DELETE,
 )
-async def delete_product(_: AdminDep, session: SessionDep, product_id: ProductId) -> None:
+async def delete_product(principal: AdminDep, session: SessionDep, product_id: ProductId) -> None:
     """Delete a product that has no history. Needs the admin role.
 
     History is never deleted: a product that sales, inventory snapshots, forecasts,
@@ -260,4 +262,4 @@ async def delete_product(_: AdminDep, session: SessionDep, product_id: ProductId
     `is_active: false` instead. Only a product nothing refers to is removed, answering
     204.
     """
-    await service.delete_product(session, product_id=product_id)
+    await service.delete_product(session, product_id=product_id, actor=principal)

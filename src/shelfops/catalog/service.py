@@ -41,6 +41,8 @@ from shelfops.catalog.schemas import (
 from shelfops.kit.db import tenant_of
 from shelfops.kit.errors import Conflict, NotFound, ValidationFailed
 from shelfops.models import Product, Store, Supplier
+from shelfops.tenants import audit
+from shelfops.tenants.service import Principal
 
 
 def _invalid(field: str, message: str, kind: str = "value_error") -> ValidationFailed:
@@ -137,8 +139,11 @@ async def update_store(session: AsyncSession, *, store_id: int, changes: StoreUp
     return StoreRead.model_validate(store)
 
 
-async def delete_store(session: AsyncSession, *, store_id: int) -> None:
-    """Delete a store that nothing references; 409 naming the history otherwise."""
+async def delete_store(
+    session: AsyncSession, *, store_id: int, actor: Principal | None = None
+) -> None:
+    """Delete a store that nothing references; 409 naming the history otherwise.
+    The audit log keeps the row as it was and who deleted it."""
     customer_id = tenant_of(session)
     store = await _store(session, customer_id, store_id)
     tables = await repository.referenced_by(
@@ -151,7 +156,17 @@ async def delete_store(session: AsyncSession, *, store_id: int) -> None:
             tables,
             "Its history is kept; to retire the store, update it with is_active=false.",
         )
+    before = StoreRead.model_validate(store).model_dump(mode="json")
     await repository.delete(session, store)
+    await audit.record(
+        session,
+        actor=actor,
+        action="store.delete",
+        resource_type="store",
+        resource_id=str(store_id),
+        before=before,
+        after=None,
+    )
 
 
 # --- suppliers ------------------------------------------------------------------------
@@ -220,8 +235,11 @@ async def update_supplier(
     return SupplierRead.model_validate(supplier)
 
 
-async def delete_supplier(session: AsyncSession, *, supplier_id: int) -> None:
-    """Delete a supplier that no product or purchase order names; 409 otherwise."""
+async def delete_supplier(
+    session: AsyncSession, *, supplier_id: int, actor: Principal | None = None
+) -> None:
+    """Delete a supplier that no product or purchase order names; 409 otherwise.
+    The audit log keeps the row as it was and who deleted it."""
     customer_id = tenant_of(session)
     supplier = await _supplier(session, customer_id, supplier_id)
     tables = await repository.referenced_by(
@@ -238,7 +256,17 @@ async def delete_supplier(session: AsyncSession, *, supplier_id: int) -> None:
             tables,
             "Move its products to another supplier (or set their supplier_code to null) first.",
         )
+    before = SupplierRead.model_validate(supplier).model_dump(mode="json")
     await repository.delete(session, supplier)
+    await audit.record(
+        session,
+        actor=actor,
+        action="supplier.delete",
+        resource_type="supplier",
+        resource_id=str(supplier_id),
+        before=before,
+        after=None,
+    )
 
 
 # --- products -------------------------------------------------------------------------
@@ -353,8 +381,11 @@ async def update_product(
     return await _product_read(session, customer_id, product)
 
 
-async def delete_product(session: AsyncSession, *, product_id: int) -> None:
-    """Delete a product that nothing references; 409 naming the history otherwise."""
+async def delete_product(
+    session: AsyncSession, *, product_id: int, actor: Principal | None = None
+) -> None:
+    """Delete a product that nothing references; 409 naming the history otherwise.
+    The audit log keeps the row as it was and who deleted it."""
     customer_id = tenant_of(session)
     product = await _product(session, customer_id, product_id)
     tables = await repository.referenced_by(
@@ -370,4 +401,14 @@ async def delete_product(session: AsyncSession, *, product_id: int) -> None:
             tables,
             "Its history is kept; to retire the product, update it with is_active=false.",
         )
+    before = (await _product_read(session, customer_id, product)).model_dump(mode="json")
     await repository.delete(session, product)
+    await audit.record(
+        session,
+        actor=actor,
+        action="product.delete",
+        resource_type="product",
+        resource_id=str(product_id),
+        before=before,
+        after=None,
+    )

@@ -45,7 +45,8 @@ async def ingest_file(
 
     The whole file is validated first; a file with any problem is rejected with 422 and
     nothing is written. Rows are upserted on their natural keys, so sending the same file
-    again changes nothing. Needs the admin role.
+    again changes nothing. A loaded file is recorded in the audit log (who, which file,
+    how many rows existed before and after). Needs the admin role.
     """
     with tempfile.TemporaryDirectory(prefix="shelfops-ingest-") as scratch:
         # The upload is spooled to disk so large files are read in chunks, not in memory.
@@ -58,6 +59,7 @@ async def ingest_file(
             path=path,
             file_name=file.filename or f"{kind.value}.csv",
             chunk_rows=settings.ingest_chunk_rows,
+            actor=principal,
         )
 
 

@@ -21,6 +21,8 @@ from shelfops.ingest.schemas import IngestKind, IngestReport, ProgressCallback
 from shelfops.kit.db import tenant_transaction
 from shelfops.kit.errors import ShelfOpsError
 from shelfops.models.base import utcnow
+from shelfops.tenants import audit
+from shelfops.tenants.service import Principal
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +38,14 @@ async def ingest_file(
     file_name: str | None = None,
     on_progress: ProgressCallback | None = None,
     chunk_rows: int = service.DEFAULT_CHUNK_ROWS,
+    actor: Principal | None = None,
 ) -> IngestReport:
-    """Ingest one file in its own transaction; a rejection is logged after rollback."""
+    """Ingest one file in its own transaction; a rejection is logged after rollback.
+    With an ``actor`` (a person's API key), a loaded file is also recorded in the audit
+    log, in the same transaction as its rows."""
 
     async def work(session: AsyncSession) -> IngestReport:
-        return await service.ingest_file(
+        report = await service.ingest_file(
             session,
             customer_id=customer_id,
             kind=kind,
@@ -49,6 +54,9 @@ async def ingest_file(
             on_progress=on_progress,
             chunk_rows=chunk_rows,
         )
+        if actor is not None:
+            await _audit_load(session, actor, report)
+        return report
 
     return await _run(
         sessionmaker,
@@ -85,6 +93,26 @@ async def ingest_directory(
         name=directory.name or str(directory),
         sync_type="directory",
         work=work,
+    )
+
+
+async def _audit_load(session: AsyncSession, actor: Principal, report: IngestReport) -> None:
+    # An upsert's "before" is how many of the file's keys already had a row (updated or
+    # unchanged); "after" is every key of the file, split by what happened to it.
+    await audit.record(
+        session,
+        actor=actor,
+        action=f"ingest.{report.kind.value}",
+        resource_type="ingest",
+        resource_id=str(report.sync_id) if report.sync_id else None,
+        before={"rows_with_these_keys": report.updated + report.unchanged},
+        after={
+            "rows_with_these_keys": report.rows_received,
+            "inserted": report.inserted,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+        },
+        note=report.file_name,
     )
 
 

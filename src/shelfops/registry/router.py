@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shelfops.api.deps import MLManagerDep, SessionDep, SessionmakerDep, SettingsDep
 from shelfops.config import Settings
-from shelfops.kit.db import tenant_of
+from shelfops.kit.db import tenant_of, tenant_transaction
 from shelfops.kit.errors import NotFound, ValidationFailed
+from shelfops.kit.extras import require_ml
 from shelfops.models import ModelStatus
 from shelfops.registry import artifacts, health, repository, service
 from shelfops.registry.deps import MirrorLaterDep
@@ -33,6 +34,7 @@ from shelfops.registry.schemas import (
     VersionPage,
     VersionRead,
 )
+from shelfops.tenants import audit
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -94,7 +96,13 @@ async def get_retrain(session: SessionDep, retrain_id: uuid.UUID) -> RetrainRead
     "/retrain",
     operation_id="queueRetrain",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={403: _DECIDE[403], 503: {"description": "The task queue is not reachable."}},
+    responses={
+        403: _DECIDE[403],
+        503: {
+            "description": "The task queue is not reachable, or (no queue) this installation "
+            "lacks the ML packages a retrain runs on."
+        },
+    },
 )
 async def queue_retrain(
     body: RetrainRequest,
@@ -112,6 +120,9 @@ async def queue_retrain(
         _check_model(body.model)
     retrain_id = uuid.uuid4()
     if settings.tasks_in_process:
+        # Without a queue the retrain runs here, after the response: say now, not in a
+        # failed background task, when this installation cannot train.
+        require_ml("retraining without a task queue")
         from shelfops.registry.retrain import retrain_forecast_model
 
         background.add_task(
@@ -132,6 +143,17 @@ async def queue_retrain(
             args=[str(principal.customer_id)],
             kwargs={"trigger": body.trigger, "model": body.model},
             task_id=str(retrain_id),
+        )
+    # Recorded once the work is handed over, so the log never claims a retrain that a
+    # missing broker refused.
+    async with tenant_transaction(sessionmaker, principal.customer_id) as session:
+        await audit.record(
+            session,
+            actor=principal,
+            action="model.retrain",
+            resource_type="retrain",
+            resource_id=str(retrain_id),
+            after={"status": "queued", "trigger": body.trigger, "model": body.model},
         )
     return {"retrain_id": str(retrain_id), "status": "queued"}
 

@@ -4,11 +4,14 @@ A key reads ``so_<tenant id hex>_<secret>``. The tenant id is not secret; carryi
 authentication bind the tenant (and so PostgreSQL row-level security) *before* looking
 the key up, so the lookup itself runs under RLS. Only a SHA-256 hash of the whole key is
 stored: keys are 256-bit random strings, so a fast hash is safe (no dictionary to guess).
+The lookup is by that hash, so what a database comparison could leak through timing is
+about the hash, never the key; the found row is still re-checked in constant time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 import uuid
@@ -36,6 +39,19 @@ def generate_key(customer_id: uuid.UUID) -> NewKey:
 def hash_key(plaintext: str) -> str:
     """The stored form of a key."""
     return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def matches(plaintext: str, digest: str) -> bool:
+    """Whether ``plaintext`` hashes to the stored ``digest`` (constant-time comparison)."""
+    return hmac.compare_digest(hash_key(plaintext).encode(), digest.encode())
+
+
+def key_identifier(plaintext: str) -> str | None:
+    """``<tenant id hex>_<first 8 characters of the secret>`` of a well-formed key (the
+    stored ``key_prefix`` under its tenant), or None when the key is malformed. Names a
+    key for throttling without carrying enough of it to matter."""
+    match = _KEY_PATTERN.match(plaintext)
+    return f"{match.group(1)}_{match.group(2)[:8]}" if match else None
 
 
 def tenant_of_key(plaintext: str) -> uuid.UUID | None:

@@ -1,13 +1,14 @@
-"""SQL for tenants and API keys."""
+"""SQL for tenants, API keys and the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shelfops.models import ApiKey, Customer, CustomerStatus
+from shelfops.models import ApiKey, AuditLog, Customer, CustomerStatus
 
 
 async def get_customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer | None:
@@ -37,3 +38,41 @@ async def find_active_key(
         )
     )
     return result.scalar_one_or_none()
+
+
+async def list_audit_entries(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    action: str | None,
+    action_family: str | None,
+    actor: str | None,
+    resource_type: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AuditLog], int]:
+    """One page of the tenant's audit rows, newest first, and the number matching."""
+    query = select(AuditLog).where(AuditLog.customer_id == customer_id)
+    if action is not None:
+        query = query.where(AuditLog.action == action)
+    if action_family is not None:
+        # A plain prefix comparison, not LIKE: '%' and '_' in a filter mean themselves.
+        query = query.where(func.substr(AuditLog.action, 1, len(action_family)) == action_family)
+    if actor is not None:
+        query = query.where(AuditLog.actor == actor)
+    if resource_type is not None:
+        query = query.where(AuditLog.resource_type == resource_type)
+    if since is not None:
+        query = query.where(AuditLog.created_at >= since)
+    if until is not None:
+        query = query.where(AuditLog.created_at < until)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        # The id breaks ties (several rows in one transaction share a timestamp).
+        query.order_by(AuditLog.created_at.desc(), AuditLog.audit_id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total or 0)

@@ -83,7 +83,9 @@ async def authenticate(session: AsyncSession, plaintext: str) -> Principal:
     row = await repository.find_active_key(
         session, customer_id=customer_id, digest=keys.hash_key(plaintext)
     )
-    if row is None:
+    # The row was found by its hash; comparing again in constant time costs nothing and
+    # keeps the check correct should the lookup ever match loosely (collation, LIKE).
+    if row is None or not keys.matches(plaintext, row.key_hash):
         raise Unauthorized("unknown or revoked API key")
     return Principal(
         customer_id=row.customer_id,
