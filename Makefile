@@ -13,13 +13,14 @@ DASHBOARD      := $(FRONTEND)/dist/index.html
 DASHBOARD_SRCS := $(shell find $(FRONTEND)/src -type f ! -name schema.ts 2>/dev/null) \
                   $(addprefix $(FRONTEND)/,index.html openapi.json vite.config.ts tsconfig.json)
 
-.PHONY: install demo test lint typecheck unit frontend e2e dashboard services bench clean
+.PHONY: install demo test lint typecheck unit frontend e2e dashboard services bench lock clean
 
-# The virtualenv is (re)built whenever pyproject.toml changes.
-$(STAMP): pyproject.toml
+# The virtualenv is (re)built whenever pyproject.toml or the lock changes; every
+# dependency's version comes from requirements.lock.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 $(NODE_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
@@ -65,6 +66,15 @@ bench: $(STAMP) services
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.forecast
 	$(BIN)/python -m bench.replenishment
+
+# Re-pin requirements.lock to what the virtualenv resolved from pyproject.toml.
+lock:
+	rm -f $(STAMP)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade -e '.[$(EXTRAS)]'
+	{ sed -n '1,2p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	touch $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules $(FRONTEND)/dist $(FRONTEND)/reports
