@@ -1,4 +1,10 @@
-"""Render every error as ``{"error": "<Name>", "detail": ...}`` with a real status code."""
+"""Render every error as ``{"error": "<Name>", "detail": ...}`` with a real status code.
+
+A dependency that is down or restarting (the database dropped the connection, refused a
+new one, SQLite stayed locked past its timeout, the broker is unreachable) is a 503 with
+``Retry-After``: the request did not happen and the client may send it again. Only a
+genuine bug is a 500.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,19 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from shelfops.kit.errors import ShelfOpsError
+from shelfops.kit.errors import ServiceUnavailable, ShelfOpsError
 
 log = logging.getLogger(__name__)
+
+#: Seconds a client should wait before retrying a 503: long enough for a pooled
+#: connection to be replaced or a restarting service to come back.
+RETRY_AFTER_S = 5
+
+DB_UNAVAILABLE = "the database is not reachable; retry"
 
 
 def error_response(
@@ -48,7 +61,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ShelfOpsError)
     async def _shelfops_error(_request: Request, exc: ShelfOpsError) -> JSONResponse:
-        return error_response(exc.status_code, exc.name, exc.detail)
+        retryable = isinstance(exc, ServiceUnavailable) and exc.retryable
+        headers = _retry_after() if retryable else None
+        return error_response(exc.status_code, exc.name, exc.detail, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -68,14 +83,55 @@ def install_error_handlers(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(_allowed_methods(request))
         return error_response(exc.status_code, name, exc.detail, headers)
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
-    async def _db_unavailable(_request: Request, exc: DBAPIError) -> JSONResponse:
-        # Connection-level failures: the client may retry; never leak the DSN or SQL.
-        log.warning("database unavailable: %s", type(exc.orig).__name__)
-        return error_response(503, "ServiceUnavailable", "the database is not reachable; retry")
+    @app.exception_handler(DBAPIError)
+    async def _database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
+        if is_connection_failure(exc):
+            # The client may retry; never leak the DSN or SQL.
+            log.warning("database unavailable: %s", type(exc.orig).__name__)
+            return _db_unavailable()
+        log.exception("unhandled database error", exc_info=exc)
+        return _internal_error()
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(_request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every pooled connection stayed busy past the pool timeout.
+        log.warning("database unavailable: connection pool exhausted")
+        return _db_unavailable()
+
+    @app.exception_handler(ConnectionError)
+    async def _connection_refused(_request: Request, exc: ConnectionError) -> JSONResponse:
+        # A new connection refused or reset, e.g. the database server restarting: the
+        # drivers raise these outside the DBAPI error family.
+        log.warning("dependency unavailable: %s", type(exc).__name__)
+        return error_response(
+            503,
+            "ServiceUnavailable",
+            "a service this request needs is not reachable; retry",
+            _retry_after(),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "InternalError", "an unexpected error occurred")
+        return _internal_error()
+
+
+def is_connection_failure(exc: DBAPIError) -> bool:
+    """Whether ``exc`` means the database could not be used rather than the statement
+    being wrong: a dropped or refused connection (SQLAlchemy marks those
+    ``connection_invalidated``; asyncpg's "connection was closed in the middle of
+    operation" arrives as a plain ``DBAPIError``), or an ``OperationalError`` /
+    ``InterfaceError`` such as SQLite's "database is locked" after its busy timeout."""
+    return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+
+
+def _retry_after() -> dict[str, str]:
+    return {"Retry-After": str(RETRY_AFTER_S)}
+
+
+def _db_unavailable() -> JSONResponse:
+    return error_response(503, "ServiceUnavailable", DB_UNAVAILABLE, _retry_after())
+
+
+def _internal_error() -> JSONResponse:
+    return error_response(500, "InternalError", "an unexpected error occurred")

@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shelfops.api.metrics import HttpMetrics
+from shelfops.api.metrics import HttpMetrics, method_label
 from shelfops.api.metrics import router as metrics_router
 from shelfops.config import Settings
 from shelfops.kit.logging import bind_request, clear_context, configure_logging, get_logger
@@ -89,7 +89,7 @@ class RequestObservability:
                 message = {**message, "headers": headers}
             await send(message)
 
-        in_progress = self.metrics.in_progress.labels(method)
+        in_progress = self.metrics.in_progress.labels(method_label(method))
         in_progress.inc()
         try:
             await self.app(scope, receive, send_with_id)

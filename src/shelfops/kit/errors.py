@@ -68,3 +68,9 @@ class ServiceUnavailable(ShelfOpsError):
     """A dependency (database, broker, optional package) is not available."""
 
     status_code = 503
+
+    def __init__(self, detail: Any = None, *, retryable: bool = True) -> None:
+        super().__init__(detail)
+        # A dependency that is down may come back (answered with Retry-After); a package
+        # this installation lacks will not, so retrying would only repeat the 503.
+        self.retryable = retryable

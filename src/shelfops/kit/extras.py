@@ -55,7 +55,8 @@ def ml_unavailable(what: str, missing: str | None = None) -> ServiceUnavailable:
     """The 503 for ``what`` (e.g. "this endpoint") when the ML packages are missing."""
     lacking = f" (missing: {missing})" if missing else ""
     return ServiceUnavailable(
-        f"{what} {ML_EXTRA_HINT}; the ML packages are not installed here{lacking}"
+        f"{what} {ML_EXTRA_HINT}; the ML packages are not installed here{lacking}",
+        retryable=False,
     )
 
 

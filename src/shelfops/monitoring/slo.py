@@ -9,7 +9,7 @@ Three objectives, each "the newest evidence is at most N hours old":
   ``SHELFOPS_SLO_ACCURACY_MAX_AGE_HOURS`` (26) ago: the nightly accuracy job ran and
   found actuals to score.
 * **sync_freshness** — every source a contract profile declares delivered data within its
-  own SLA (the integrations' sync health, ``GET /integrations/health``); the source
+  own SLA (the integrations' sync health, ``GET /api/v1/integrations/sync-health``); the source
   measured is the one furthest past (or closest to) its SLA.
 
 An objective with nothing to measure is ``no_data``. :func:`evaluate` only reads (the

@@ -13,6 +13,7 @@ directory is committed only after the rename.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
 import uuid
@@ -107,11 +108,16 @@ def load_pipeline(path: Path) -> ForecastPipeline:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write a text file atomically (write beside it, then rename)."""
+    """Write a text file atomically (write beside it, then rename). A failed write (a
+    full disk) leaves the old file as it was and no scratch file behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    scratch.write_text(text, encoding="utf-8")
-    scratch.replace(path)
+    try:
+        scratch.write_text(text, encoding="utf-8")
+        os.replace(scratch, path)
+    except BaseException:
+        scratch.unlink(missing_ok=True)
+        raise
 
 
 def read_card(directory: Path) -> str | None:

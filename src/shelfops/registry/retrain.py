@@ -142,18 +142,24 @@ async def retrain_forecast_model(
     except Exception as exc:
         await _finish(sessionmaker, customer_id, retrain_id, RunStatus.FAILED, repr(exc)[:2000])
         raise
-    outcome = await _register(
-        sessionmaker,
-        settings,
-        customer_id=customer_id,
-        retrain_id=retrain_id,
-        trigger=kind,
-        model_name=model_name,
-        data=data,
-        trained=trained,
-        config=candidate_config,
-        champion_version=champion_version,
-    )
+    try:
+        outcome = await _register(
+            sessionmaker,
+            settings,
+            customer_id=customer_id,
+            retrain_id=retrain_id,
+            trigger=kind,
+            model_name=model_name,
+            data=data,
+            trained=trained,
+            config=candidate_config,
+            champion_version=champion_version,
+        )
+    except Exception as exc:
+        # e.g. the disk filled while the artifact was written: the registry is unchanged
+        # (the write is atomic), and the log must not say "running" until it goes stale.
+        await _finish(sessionmaker, customer_id, retrain_id, RunStatus.FAILED, repr(exc)[:2000])
+        raise
     await _mirror(sessionmaker, settings, customer_id, model_name, outcome, trained, kind)
     return outcome
 
