@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from shelfops.config import Settings, get_settings
 from shelfops.edi.cli import register as register_edi
 from shelfops.integrations.cli import register as register_sync
+from shelfops.integrations.credentials_cli import register as register_credentials
 from shelfops.kit import migrate
 from shelfops.kit.cli import TenantOption, console, describe, err_console, run_command
 from shelfops.kit.db import sessionmaker_scope, tenant_transaction
@@ -36,6 +37,7 @@ app = typer.Typer(
 register_onboarding(app)
 register_edi(app)
 register_sync(app)
+register_credentials(app)
 
 T = TypeVar("T")
 
@@ -391,7 +393,7 @@ def run_job_command(
             "compute_forecast_accuracy, run_daily_backtest, "
             "run_weekly_backtest, detect_model_drift, "
             "retrain_forecast_model, run_replenishment, "
-            "poll_sync_sources, consume_sync_events, check_sync_sla."
+            "poll_sync_sources, consume_sync_events, check_sync_sla, check_slos."
         ),
     ],
     tenant: TenantOption = None,

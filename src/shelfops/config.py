@@ -69,7 +69,20 @@ class Settings(BaseSettings):
         ),
     )
     secret_key: SecretStr | None = Field(
-        default=None, description="Key for encrypting integration credentials at rest."
+        default=None,
+        description=(
+            "Key integration credentials are encrypted with at rest (a Fernet key is "
+            "derived from it with HKDF-SHA256); the API and the workers must share it. "
+            "Required in production; embedded/dev/test fall back to a fixed, public "
+            "placeholder."
+        ),
+    )
+    secret_key_previous: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Comma-separated earlier values of SHELFOPS_SECRET_KEY: credentials encrypted "
+            "under them still decrypt until `shelfops credentials rotate` re-encrypts them."
+        ),
     )
     mlflow_tracking_uri: str | None = Field(
         default=None,
@@ -258,6 +271,17 @@ class Settings(BaseSettings):
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
         return _EMBEDDED_SECRET
+
+    @property
+    def previous_secret_keys(self) -> list[str]:
+        """Earlier secret keys still accepted for decryption (newest first, as listed)."""
+        if self.secret_key_previous is None:
+            return []
+        return [
+            key.strip()
+            for key in self.secret_key_previous.get_secret_value().split(",")
+            if key.strip()
+        ]
 
     @property
     def artifacts_dir(self) -> Path:

@@ -346,8 +346,8 @@ async def test_timescaledb_server_gets_hypertables_and_policies(
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             app.execute(f"SELECT count(*) FROM {chunk[0]}")
 
-    # Down one step: the policies go, the hypertables stay; up again: the policies return.
-    await migrate.downgrade(timescale_database, "-1")
+    # Below 0006: the policies go, the hypertables stay; up again: the policies return.
+    await migrate.downgrade(timescale_database, "0005")
     with psycopg.connect(dsn, autocommit=True) as owner:
         left = owner.execute(
             "SELECT count(*) FROM timescaledb_information.jobs WHERE hypertable_name IS NOT NULL"

@@ -1,8 +1,8 @@
-"""Integration credentials are never stored: a profile names the environment variable
-holding an SFTP password (and the path of a key file), and nothing ShelfOps writes to
-the database — sync log, file ledger, error messages — holds the password, whether the
-login works or fails. Checked by reading every column of every table raw, on both
-backends."""
+"""A password a profile names by environment variable is never written anywhere: nothing
+ShelfOps writes to the database — sync log, file ledger, error messages — holds it,
+whether the login works or fails. (Stored credentials are encrypted; their tests are in
+tests/integrations/test_credentials.py.) Checked by reading every column of every table
+raw, on both backends."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """The transport sections a contract profile may carry.
 
 A profile (``shelfops.onboarding.profiles``) says *what* a source's data means; these
-models say *how it arrives*. They hold no secrets: a password or key passphrase is named
-by the environment variable that carries it, and key files by their path, so a profile
-can be committed and reviewed like code.
+models say *how it arrives*. They hold no secrets: a password is named by the environment
+variable that carries it or by the tenant's stored credential
+(``shelfops.integrations.credentials``), a private key by its file path or stored
+credential, so a profile can be committed and reviewed like code.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CREDENTIAL_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+"""A stored credential's name: lowercase letters, digits, ``_``, ``.``, ``-``; 1–64."""
 
 
 class _Section(BaseModel):
@@ -29,8 +33,18 @@ class SftpTransport(_Section):
         description="OpenSSH known_hosts file holding the server's host key (verified)."
     )
     private_key: Path | None = Field(default=None, description="Client key file, if any.")
+    private_key_credential: str | None = Field(
+        default=None,
+        pattern=CREDENTIAL_NAME_PATTERN,
+        description="Name of the tenant's stored private_key credential, instead of a key file.",
+    )
     password_env: str | None = Field(
         default=None, description="Environment variable holding the password, if any."
+    )
+    password_credential: str | None = Field(
+        default=None,
+        pattern=CREDENTIAL_NAME_PATTERN,
+        description="Name of the tenant's stored password credential, instead of password_env.",
     )
     remote_dir: str = Field(default=".", description="Directory to pull files from.")
     pattern: str = Field(default="*", description="Glob the file names must match.")
@@ -42,9 +56,27 @@ class SftpTransport(_Section):
 
     @model_validator(mode="after")
     def _needs_credentials(self) -> SftpTransport:
-        if self.private_key is None and self.password_env is None:
-            raise ValueError("an SFTP transport needs private_key or password_env")
+        if self.private_key is not None and self.private_key_credential is not None:
+            raise ValueError("private_key and private_key_credential are alternatives: set one")
+        if self.password_env is not None and self.password_credential is not None:
+            raise ValueError("password_env and password_credential are alternatives: set one")
+        if not (
+            self.private_key
+            or self.private_key_credential
+            or self.password_env
+            or self.password_credential
+        ):
+            raise ValueError(
+                "an SFTP transport needs private_key, private_key_credential, password_env "
+                "or password_credential"
+            )
         return self
+
+    @property
+    def stored_credentials(self) -> dict[str, str]:
+        """The stored credentials it names, by kind (``password``, ``private_key``)."""
+        named = {"password": self.password_credential, "private_key": self.private_key_credential}
+        return {kind: name for kind, name in named.items() if name is not None}
 
 
 class InboxTransport(_Section):

@@ -18,6 +18,12 @@ sync-log row of its own when it reaches its transport (each import writes one); 
 cannot (unknown host key, refused connection, missing folder …) it records one ``failed``
 row with ``sync_type`` ``poll``, so the failure shows up in sync health.
 
+An SFTP transport that names stored credentials (``password_credential``,
+``private_key_credential``) has them decrypted from the tenant's store
+(:mod:`shelfops.integrations.credentials`) at the start of each poll; a missing or
+unreadable one stops the poll like any transport error (``credential_missing``,
+``credential_unreadable``), naming the credential.
+
 The import is injectable (``handler``): tests and tools can pass any coroutine with the
 :class:`FileHandler` signature.
 """
@@ -40,8 +46,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings
-from shelfops.integrations import ledger
+from shelfops.integrations import credentials, ledger
+from shelfops.integrations.cipher import CredentialUnreadable
 from shelfops.integrations.config import InboxTransport, SftpTransport
+from shelfops.integrations.credentials import CredentialMissing
 from shelfops.integrations.inbox import (
     CONNECTION_LOST,
     FileEntry,
@@ -49,6 +57,7 @@ from shelfops.integrations.inbox import (
     TransportError,
     open_inbox,
 )
+from shelfops.integrations.schemas import CredentialKind
 from shelfops.kit.db import tenant_transaction
 from shelfops.kit.errors import (
     BadRequest,
@@ -284,7 +293,8 @@ async def poll_source(
     where = _where(transport)
     failure: TransportError | None = None
     try:
-        async with _open(transport) as source:
+        stored = await _stored_credentials(poll, transport)
+        async with _open(transport, stored) as source:
             where = source.where
             entries = await source.list_files()
             with tempfile.TemporaryDirectory(prefix="shelfops-poll-") as scratch:
@@ -505,14 +515,49 @@ def _unchanged(listed: FileEntry, current: FileEntry | None) -> bool:
     return current is not None and current.size == listed.size and current.mtime == listed.mtime
 
 
-def _open(transport: SftpTransport | InboxTransport) -> AbstractAsyncContextManager[FileSource]:
+def _open(
+    transport: SftpTransport | InboxTransport, stored: dict[str, str]
+) -> AbstractAsyncContextManager[FileSource]:
     if isinstance(transport, InboxTransport):
         return open_inbox(transport)
     try:
         from shelfops.integrations.sftp import open_sftp
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise _no_asyncssh() from exc
-    return open_sftp(transport)
+    return open_sftp(transport, stored=stored)
+
+
+async def _stored_credentials(
+    poll: _Poll, transport: SftpTransport | InboxTransport
+) -> dict[str, str]:
+    """The decrypted secrets of the credentials an SFTP transport names, by kind, read
+    from the tenant's store now (so a replaced password is used at the next poll). A
+    credential that is missing or unreadable stops the poll with an error naming it."""
+    if isinstance(transport, InboxTransport) or not transport.stored_credentials:
+        return {}
+    stored: dict[str, str] = {}
+    async with tenant_transaction(poll.sessionmaker, poll.customer_id) as session:
+        for kind, name in transport.stored_credentials.items():
+            field = f"{kind}_credential"
+            try:
+                stored[kind] = await credentials.reveal(
+                    session, settings=poll.settings, name=name, kind=CredentialKind(kind)
+                )
+            except CredentialMissing as exc:
+                raise TransportError(
+                    where=_where(transport),
+                    problem="credential_missing",
+                    message=f"{exc.detail} ({field} of source {poll.profile.source_name!r}); "
+                    f"store it with PUT /api/v1/integrations/credentials/{name} or "
+                    f"`shelfops credentials set {name}`",
+                ) from None
+            except CredentialUnreadable as exc:
+                raise TransportError(
+                    where=_where(transport),
+                    problem="credential_unreadable",
+                    message=f"{exc.detail} ({field} of source {poll.profile.source_name!r})",
+                ) from None
+    return stored
 
 
 def _where(transport: SftpTransport | InboxTransport) -> str:

@@ -1,20 +1,49 @@
-"""HTTP routes of integration health (``/api/v1/integrations/…``).
+"""HTTP routes of integration health and credentials (``/api/v1/integrations/…``).
 
-Any valid API key (viewer and up) reads; everything is the caller's tenant only. Route
-docstrings are the OpenAPI descriptions.
+Any valid API key (viewer and up) reads sync health and the sync log; credentials are
+admin only. Everything is the caller's tenant only. Route docstrings are the OpenAPI
+descriptions.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
-from shelfops.api.deps import SessionDep, SettingsDep
-from shelfops.integrations import health
-from shelfops.integrations.schemas import SyncHealthRead, SyncLogFilters, SyncRunPage
+from shelfops.api.deps import AdminDep, SessionDep, SettingsDep
+from shelfops.integrations import credentials, health
+from shelfops.integrations.config import CREDENTIAL_NAME_PATTERN
+from shelfops.integrations.schemas import (
+    CredentialPut,
+    CredentialRead,
+    SyncHealthRead,
+    SyncLogFilters,
+    SyncRunPage,
+)
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
+
+CredentialName = Annotated[
+    str,
+    Path(
+        pattern=CREDENTIAL_NAME_PATTERN,
+        description="The credential's name, as profiles refer to it: 1-64 of a-z, 0-9, "
+        "'_', '.', '-'.",
+    ),
+]
+_ADMIN: dict[int | str, dict[str, Any]] = {403: {"description": "The API key is not an admin key."}}
+_PUT: dict[int | str, dict[str, Any]] = {
+    **_ADMIN,
+    422: {
+        "description": "A bad name, kind or secret (empty, too long, NUL, or not a usable "
+        "private key); the detail names the field, never the secret."
+    },
+}
+_DELETE: dict[int | str, dict[str, Any]] = {
+    **_ADMIN,
+    404: {"description": "The tenant has no credential of that name."},
+}
 
 
 @router.get("/sync-health", operation_id="getSyncHealth")
@@ -39,3 +68,52 @@ async def list_sync_log(
     first, optionally of one `source`, `type` or `status`: what each received, wrote and
     why it failed."""
     return await health.list_sync_runs(session, filters=filters)
+
+
+@router.get("/credentials", operation_id="listIntegrationCredentials", responses=_ADMIN)
+async def list_integration_credentials(
+    _principal: AdminDep, session: SessionDep
+) -> list[CredentialRead]:
+    """The tenant's stored integration credentials by name: kind, when they were stored
+    and last set, and by which API key. Never the secrets. Needs the admin role."""
+    return await credentials.list_credentials(session)
+
+
+@router.put("/credentials/{name}", operation_id="putIntegrationCredential", responses=_PUT)
+async def put_integration_credential(
+    principal: AdminDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    name: CredentialName,
+    body: CredentialPut,
+) -> CredentialRead:
+    """Store a credential (an SFTP `password` or `private_key`), or replace the one of
+    that name. Needs the admin role.
+
+    The secret is encrypted with a key derived from `SHELFOPS_SECRET_KEY` and bound to
+    this tenant and name; the response, the logs and the audit row never contain it. A
+    contract profile's SFTP transport uses it with `password_credential: <name>` or
+    `private_key_credential: <name>`. A private key must be unencrypted (OpenSSH or PEM).
+    """
+    return await credentials.put_credential(
+        session,
+        settings=settings,
+        name=name,
+        kind=body.kind,
+        secret=body.secret.get_secret_value(),
+        actor=principal,
+    )
+
+
+@router.delete(
+    "/credentials/{name}",
+    operation_id="deleteIntegrationCredential",
+    status_code=204,
+    responses=_DELETE,
+)
+async def delete_integration_credential(
+    principal: AdminDep, session: SessionDep, name: CredentialName
+) -> None:
+    """Delete a stored credential (404 when there is none). Needs the admin role.
+    Sources whose profile still names it fail their next poll with an error naming it."""
+    await credentials.delete_credential(session, name=name, actor=principal)

@@ -1,5 +1,5 @@
-"""Response and filter models of the sync-health and sync-log APIs
-(``/api/v1/integrations/…``)."""
+"""Request, response and filter models of the integration APIs
+(``/api/v1/integrations/…``): sync health, sync log, credentials."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from shelfops.kit.pagination import Page, PageParams
 
@@ -164,3 +164,44 @@ class SyncRunRead(BaseModel):
 
 class SyncRunPage(Page[SyncRunRead]):
     """A page of sync runs, newest first."""
+
+
+# --- integration credentials ------------------------------------------------------------
+
+MAX_SECRET_CHARS = 16_384
+"""Longest secret accepted (an OpenSSH RSA-4096 private key is about 3.4 kB)."""
+
+
+class CredentialKind(StrEnum):
+    """What a stored credential holds: an SFTP ``password``, or an unencrypted OpenSSH or
+    PEM ``private_key``."""
+
+    PASSWORD = "password"  # noqa: S105 - the kind's name, not a password
+    PRIVATE_KEY = "private_key"
+
+
+class CredentialPut(BaseModel):
+    """A credential to store (or replace). The secret is encrypted before it is stored
+    and is never returned, logged or audited."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: CredentialKind
+    secret: SecretStr = Field(
+        min_length=1,
+        max_length=MAX_SECRET_CHARS,
+        description="The password, or the private key's text (PEM/OpenSSH, unencrypted).",
+    )
+
+
+class CredentialRead(BaseModel):
+    """A stored credential as the API shows it: never its secret."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str = Field(description="What profiles call it (password_credential, …).")
+    kind: CredentialKind
+    created_at: dt.datetime
+    updated_at: dt.datetime = Field(description="When the secret was last set.")
+    created_by: str = Field(description="API key name (or `cli`) that first stored it.")
+    updated_by: str = Field(description="API key name (or `cli`) that last set it.")

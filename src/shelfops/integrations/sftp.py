@@ -6,11 +6,13 @@ locked down on purpose:
 
 * the server's host key is verified against the profile's ``known_hosts`` file, always;
   an unknown host or a changed key is refused (there is no "trust on first use");
-* only the credentials the profile names are offered: its key file and/or the password
-  read from the environment variable ``password_env`` — no SSH agent, no ``~/.ssh``
-  keys, no ``~/.ssh/config``;
-* the password is passed to asyncssh and nowhere else: never logged, never put in an
-  error or a report.
+* only the credentials the profile names are offered: its key file or stored private key
+  (``private_key_credential``) and/or the password read from the environment variable
+  ``password_env`` or the stored credential ``password_credential`` — no SSH agent, no
+  ``~/.ssh`` keys, no ``~/.ssh/config``. Stored credentials are decrypted by the caller
+  (the poller, :mod:`shelfops.integrations.credentials`) and passed in as ``stored``;
+* the password and key are passed to asyncssh and nowhere else: never logged, never put
+  in an error or a report.
 
 Every failure becomes a :class:`~shelfops.integrations.inbox.TransportError` naming
 ``sftp://user@host:port/dir`` and what went wrong (unknown host, host key mismatch,
@@ -22,7 +24,7 @@ from __future__ import annotations
 import os
 import posixpath
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -180,17 +182,28 @@ class SftpSource:
 
 @asynccontextmanager
 async def open_sftp(
-    transport: SftpTransport, *, connect_timeout: float = CONNECT_TIMEOUT_S
+    transport: SftpTransport,
+    *,
+    stored: Mapping[str, str] | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT_S,
 ) -> AsyncIterator[SftpSource]:
     """Connect (host key verified, the profile's credentials only) and yield the remote
-    folder as a :class:`SftpSource`; the connection closes when the block ends."""
+    folder as a :class:`SftpSource`; the connection closes when the block ends.
+
+    ``stored`` holds the decrypted secrets of the credentials the transport names
+    (``password_credential``, ``private_key_credential``), by kind (``password``,
+    ``private_key``)."""
     known_hosts = _known_hosts(transport)
-    password = _password(transport)
-    client_keys = [str(transport.private_key)] if transport.private_key else []
+    password = _password(transport, stored or {})
+    client_keys: list[str | asyncssh.SSHKey] = (
+        [str(transport.private_key)] if transport.private_key else []
+    )
     if transport.private_key is not None and not transport.private_key.is_file():
         raise _connect_error(
             transport, "key_missing", f"the private key file {transport.private_key} is missing"
         )
+    if transport.private_key_credential is not None:
+        client_keys.append(_stored_key(transport, stored or {}))
     try:
         connection = await asyncssh.connect(
             transport.host,
@@ -212,7 +225,15 @@ async def open_sftp(
             what
             for what, used in (
                 (f"key {transport.private_key}", transport.private_key is not None),
-                (f"password from ${transport.password_env}", password is not None),
+                (
+                    f"key from credential {transport.private_key_credential}",
+                    transport.private_key_credential is not None,
+                ),
+                (f"password from ${transport.password_env}", transport.password_env is not None),
+                (
+                    f"password from credential {transport.password_credential}",
+                    transport.password_credential is not None,
+                ),
             )
             if used
         )
@@ -267,7 +288,9 @@ def _known_hosts(transport: SftpTransport) -> asyncssh.SSHKnownHosts:
         ) from None
 
 
-def _password(transport: SftpTransport) -> str | None:
+def _password(transport: SftpTransport, stored: Mapping[str, str]) -> str | None:
+    if transport.password_credential is not None:
+        return _stored(transport, stored, "password", transport.password_credential)
     if transport.password_env is None:
         return None
     password = os.environ.get(transport.password_env)
@@ -278,6 +301,33 @@ def _password(transport: SftpTransport) -> str | None:
             f"the environment variable {transport.password_env} (password_env) is not set",
         )
     return password
+
+
+def _stored(transport: SftpTransport, stored: Mapping[str, str], kind: str, name: str) -> str:
+    secret = stored.get(kind)
+    if not secret:
+        raise _connect_error(
+            transport,
+            "credential_missing",
+            f"the {kind} credential {name!r} was not provided (it is read from the "
+            "tenant's credential store when the source is polled)",
+        )
+    return secret
+
+
+def _stored_key(transport: SftpTransport, stored: Mapping[str, str]) -> asyncssh.SSHKey:
+    name = transport.private_key_credential
+    assert name is not None
+    try:
+        return asyncssh.import_private_key(_stored(transport, stored, "private_key", name))
+    except (asyncssh.KeyImportError, ValueError) as exc:
+        # The library's message describes the format problem, never the key's content.
+        raise _connect_error(
+            transport,
+            "key_unreadable",
+            f"the private key in credential {name!r} could not be used ({exc}); "
+            "encrypted keys are not supported",
+        ) from None
 
 
 def _host_key_error(

@@ -9,8 +9,9 @@ signals in a worker), and has its secrets redacted.
 
 Secrets are redacted *in the formatter*, the last step before a line is written, so a
 secret reaches no output whichever way it was logged: a field named like a secret
-(``authorization``, ``api_key``, ``password``, ``token`` …), a bearer token or a ShelfOps
-API key inside any text, or the password of a URL (``redis://:pw@host``).
+(``authorization``, ``api_key``, ``password``, ``secret``, ``token``, ``credential``,
+``ciphertext``, ``private_key`` …), a bearer token, a ShelfOps API key or a PEM/OpenSSH
+private key inside any text, or the password of a URL (``redis://:pw@host``).
 """
 
 from __future__ import annotations
@@ -31,22 +32,29 @@ REDACTED = "[REDACTED]"
 
 # Field names whose value is a secret whatever it looks like.
 _SECRET_KEY = re.compile(
-    r"(authorization|api[_-]?key|password|passwd|secret|token|cookie|credential)", re.I
+    r"(authorization|api[_-]?key|password|passwd|secret|token|cookie|credential"
+    r"|ciphertext|private[_-]?key|passphrase)",
+    re.I,
 )
 # Secrets inside free text: bearer tokens, ShelfOps keys (so_<tenant>_<secret>: the tenant
 # part is kept, it is not secret and helps reading), and URL passwords.
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 _API_KEY = re.compile(r"\b(so_[0-9a-f]{32}_)[A-Za-z0-9_-]{8,}")
 _URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.I)
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S
+)
 
 # Libraries whose own handlers would bypass ours; their records go to the root handler.
 _LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "celery", "sqlalchemy", "alembic")
 
 
 def redact_text(text: str) -> str:
-    """``text`` with bearer tokens, API key secrets and URL passwords replaced."""
+    """``text`` with bearer tokens, API key secrets, private keys and URL passwords
+    replaced."""
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _API_KEY.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    text = _PRIVATE_KEY.sub(f"-----BEGIN \\1PRIVATE KEY----- {REDACTED}", text)
     return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
 
 

@@ -4,7 +4,12 @@ from shelfops.models.base import Base
 from shelfops.models.catalog import Product, Store, Supplier
 from shelfops.models.experiments import ExperimentStatus, ModelExperiment
 from shelfops.models.forecasts import DemandForecast, ForecastAccuracy
-from shelfops.models.integrations import IntegrationEvent, IntegrationFile, IntegrationSyncLog
+from shelfops.models.integrations import (
+    IntegrationCredential,
+    IntegrationEvent,
+    IntegrationFile,
+    IntegrationSyncLog,
+)
 from shelfops.models.monitoring import BacktestResult, MLAlert, MLAlertStatus, Severity
 from shelfops.models.registry import (
     DecisionAction,
@@ -42,6 +47,7 @@ __all__ = [
     "DemandForecast",
     "ExperimentStatus",
     "ForecastAccuracy",
+    "IntegrationCredential",
     "IntegrationEvent",
     "IntegrationFile",
     "IntegrationSyncLog",

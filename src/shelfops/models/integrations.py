@@ -1,5 +1,5 @@
-"""Integration bookkeeping: the sync log of every run, the ledger of fetched files, and
-the ledger of applied stream events."""
+"""Integration bookkeeping: the sync log of every run, the ledger of fetched files, the
+ledger of applied stream events, and the tenant's encrypted integration credentials."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shelfops.models.base import Base, TenantMixin, one_of, utcnow
+from shelfops.models.base import Base, TenantMixin, Timestamped, one_of, utcnow
 
 
 class IntegrationSyncLog(TenantMixin, Base):
@@ -81,3 +81,28 @@ class IntegrationEvent(TenantMixin, Base):
     # column holds): nothing a consumer parsed is thrown away.
     payload: Mapped[dict[str, Any] | None]
     processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+CREDENTIAL_KINDS = ("password", "private_key")
+
+
+class IntegrationCredential(TenantMixin, Timestamped, Base):
+    """A secret an integration logs in with (an SFTP password or private key), stored
+    only as a Fernet token (``shelfops.integrations.cipher``) bound to its tenant and
+    name. Profiles refer to it by ``name``; the plaintext is never stored.
+    """
+
+    __tablename__ = "integration_credentials"
+    __tenant_index__ = False
+    __table_args__ = (
+        one_of("kind", CREDENTIAL_KINDS),
+        UniqueConstraint("customer_id", "name"),
+    )
+
+    credential_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    ciphertext: Mapped[str] = mapped_column(Text)
+    # Who wrote it: the API key's name, or "cli" for `shelfops credentials`.
+    created_by: Mapped[str] = mapped_column(String(200))
+    updated_by: Mapped[str] = mapped_column(String(200))
