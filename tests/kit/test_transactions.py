@@ -1,8 +1,10 @@
 """Concurrent read-modify-write transactions never lose an update, on either backend.
 
 PostgreSQL serialises them with the row lock of ``SELECT … FOR UPDATE``. SQLite ignores
-``FOR UPDATE``; the engine opens its transaction at ``BEGIN`` so that the later writer
-fails ("database is locked") instead of overwriting, and a retry makes it whole.
+``FOR UPDATE``; the session takes SQLite's write lock before such a read
+(``BEGIN IMMEDIATE``, ``kit/db.py``), so the later writer reads only after the first has
+committed. A writer that waits past the busy timeout fails with "database is locked" and
+is retried.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.pool import NullPool
 
 from shelfops.config import Settings
@@ -45,7 +45,6 @@ def create_engine(
     if url.startswith("sqlite"):
         engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     engine = create_async_engine(
         url,
@@ -72,21 +71,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-    # The sqlite3 driver opens a transaction only at the first INSERT/UPDATE/DELETE, so
-    # the reads before it each see their own snapshot and a read-modify-write loses a
-    # concurrent update. Turn that off; ``_sqlite_begin`` opens the transaction instead.
-    dbapi_connection.isolation_level = None
-
-
-def _sqlite_begin(connection: Connection) -> None:
-    """Open the SQLite transaction when SQLAlchemy begins one, so that its reads and
-    writes share one snapshot: a transaction that read a row another one has since
-    changed fails to write ("database is locked") instead of overwriting that change."""
-    connection.exec_driver_sql("BEGIN")
 
 
 class TenantSession(Session):
     """Sync session class behind our ``AsyncSession``; binds the tenant per transaction."""
+
+
+@event.listens_for(TenantSession, "do_orm_execute")
+def _sqlite_lock_for_update(state: ORMExecuteState) -> None:
+    """Give ``FOR UPDATE`` a meaning on SQLite, which ignores it.
+
+    The sqlite3 driver opens a transaction only at the first write, so every read before
+    it sees the newest data (like PostgreSQL's READ COMMITTED) and a write waits for the
+    lock rather than failing. A read-modify-write that PostgreSQL serialises with a row
+    lock would lose a concurrent update here, though: both read, both write. So a
+    ``FOR UPDATE`` read outside a transaction first takes SQLite's write lock
+    (``BEGIN IMMEDIATE``, waiting out the busy timeout), and the second writer reads only
+    after the first has committed.
+    """
+    if getattr(state.statement, "_for_update_arg", None) is None:
+        return
+    connection = state.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi_connection: Any = connection.connection.dbapi_connection
+    # aiosqlite's adapter keeps the sqlite3 connection's state on its ``_connection``.
+    driver = getattr(dbapi_connection, "_connection", dbapi_connection)
+    if not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @event.listens_for(TenantSession, "after_begin")
