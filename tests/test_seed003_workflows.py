@@ -24,6 +24,7 @@ from shelfops.config import Settings
 from shelfops.kit.db import tenant_transaction
 from shelfops.models import MLAlert, ModelRetrainingLog, ModelVersion, Role
 from tests.conftest import Tenant
+from tests.processes import stop
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -59,8 +60,7 @@ def server(migrated: Settings, tmp_path: Path) -> Iterator[str]:
             time.sleep(0.3)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
         log.close()
 
 

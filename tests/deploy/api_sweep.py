@@ -7,24 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shelfops.kit.extras import ML_EXTRA_HINT
+from shelfops.kit.extras import ML_EXTRA_HINT, ML_PACKAGES
 
-#: Packages that must stay out of an API-only installation.
-ML_MODULES = (
-    "pandas",
-    "sklearn",
-    "lightgbm",
-    "xgboost",
-    "statsforecast",
-    "mlflow",
-    "shap",
-    "pandera",
-    "plotly",
-    "kaleido",
-    "matplotlib",
-    "torch",
-    "mlforecast",
-)
+#: Packages that must stay out of an API-only installation: the ``ml`` extra's, and the
+#: ``deep`` and ``dev`` extras' heavy ones.
+ML_MODULES = (*ML_PACKAGES, "torch", "mlforecast")
 
 #: Requests that need the ML packages in an installation without a task queue:
 #: (method, path, query, JSON body).

@@ -22,6 +22,7 @@ from shelfops.config import Settings
 from shelfops.models import Role
 from tests.conftest import Tenant
 from tests.faults.conftest import RedisServer, free_port
+from tests.processes import stop
 
 
 @pytest.fixture
@@ -55,12 +56,7 @@ def api(migrated: Settings, private_redis: RedisServer, tmp_path: Path) -> Itera
                     time.sleep(0.2)
             yield client
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

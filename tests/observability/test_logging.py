@@ -24,6 +24,7 @@ from shelfops.config import Environment, Settings
 from shelfops.kit.logging import REDACTED, bind_request, bind_tenant, configure_logging
 from shelfops.models import Role
 from tests.conftest import Tenant
+from tests.processes import stop
 
 SECRET_KEY = "so_" + "ab" * 16 + "_" + "S3cr3tPart" * 4 + "xyz"
 
@@ -161,8 +162,7 @@ def test_served_api_writes_only_json_lines_without_the_key(
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.2)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
         out.close()
 
     assert response.status_code == 200

@@ -19,6 +19,7 @@ from shelfops.worker import create_celery
 from tests.conftest import Tenant
 from tests.observability.test_logging import _free_port
 from tests.observability.test_metrics import samples
+from tests.processes import stop
 from tests.worker.test_celery_worker import REDIS_URL
 
 TASK = "shelfops.monitoring.check_slos"
@@ -51,12 +52,7 @@ def metrics_worker(migrated: Settings, tmp_path: Path) -> Iterator[tuple[Setting
     try:
         yield settings, port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

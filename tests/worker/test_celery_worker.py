@@ -20,6 +20,7 @@ from shelfops.models import IntegrationSyncLog, Sale
 from shelfops.synthetic import GenerationConfig, generate_dataset
 from shelfops.worker import create_celery
 from tests.conftest import Tenant
+from tests.processes import stop
 
 REDIS_URL = os.environ.get("SHELFOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -53,12 +54,7 @@ def worker(worker_settings: Settings, tmp_path: Path) -> Iterator[subprocess.Pop
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 
