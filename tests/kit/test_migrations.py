@@ -11,11 +11,11 @@ from shelfops.kit import migrate
 from shelfops.kit.db import create_engine
 from shelfops.models import Base
 
-HEAD = "0006"
+HEAD = "0007"
 # The revision one step below head.
-BEFORE_HEAD = "0005"
-# Tables the head revision creates (each with its own row-level security policy): 0006
-# only turns existing tables into hypertables, and only where TimescaleDB is available.
+BEFORE_HEAD = "0006"
+# Tables the head revision creates (each with its own row-level security policy): 0007
+# only adds indexes to existing tables.
 TABLES_IN_HEAD = 0
 
 
