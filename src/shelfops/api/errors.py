@@ -11,12 +11,16 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from shelfops.kit.errors import ShelfOpsError
 
 log = logging.getLogger(__name__)
+
+#: Seconds an overloaded server asks clients to wait before retrying.
+OVERLOADED_RETRY_AFTER_S = 5
 
 
 def error_response(
@@ -74,6 +78,19 @@ def install_error_handlers(app: FastAPI) -> None:
         # Connection-level failures: the client may retry; never leak the DSN or SQL.
         log.warning("database unavailable: %s", type(exc.orig).__name__)
         return error_response(503, "ServiceUnavailable", "the database is not reachable; retry")
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+        # The database is up; every pooled connection stayed busy for the whole pool
+        # timeout, i.e. more requests arrive than the server gets through. Saying "not
+        # reachable" here sent operators looking for a database outage.
+        log.warning("overloaded: no database connection was free within the pool timeout")
+        return error_response(
+            503,
+            "ServiceUnavailable",
+            "the server is overloaded: no database connection was free in time; retry later",
+            {"Retry-After": str(OVERLOADED_RETRY_AFTER_S)},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
