@@ -9,8 +9,9 @@ Usage::
 It creates a scratch PostgreSQL database, builds one tenant of ``--stores`` ×
 ``--products`` (see ``bench/api_load_data.py``: catalog, inventory and sales through
 ``shelfops ingest``'s code; forecasts, reorder policies, alerts and suggested orders written
-directly with COPY), starts ``shelfops serve`` on it (one uvicorn process: that is all the
-command runs) and drives it with locust (``bench/api_load_locust.py``, headless, in its
+directly with COPY), starts ``shelfops serve --workers N`` on it (``--workers``, default 1
+uvicorn process; more than one shares the authentication throttle through Redis at
+``--redis``) and drives it with locust (``bench/api_load_locust.py``, headless, in its
 own process): ``--clients`` users, each waiting ``--wait`` seconds (uniform) between
 requests, mixing forecast series reads (40 %), inventory pages (30 %), alert pages (20 %)
 and purchase-order approvals (10 %, each suggested order approved once).
@@ -52,6 +53,7 @@ import psutil  # type: ignore[import-untyped]
 from bench.api_load_data import Sizes, Tenant, build_tenant
 from bench.api_load_requests import READS
 from shelfops.config import Environment, Settings
+from shelfops.kit import migrate
 
 _HERE = Path(__file__).resolve().parent
 #: Read request names per group (the p99 target applies to reads).
@@ -331,7 +333,7 @@ async def _drop_database(dsn: str, name: str) -> None:
         await admin.close()
 
 
-def _server_env(database_url: str, scratch: Path) -> dict[str, str]:
+def _server_env(args: argparse.Namespace, database_url: str, scratch: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHELFOPS_")}
     env.update(
         {
@@ -340,6 +342,10 @@ def _server_env(database_url: str, scratch: Path) -> dict[str, str]:
             "SHELFOPS_VAR_DIR": str(scratch / "var"),
         }
     )
+    if args.workers > 1:
+        # Several processes share their failed-authentication counters through Redis.
+        env["SHELFOPS_BROKER_URL"] = args.redis
+        env["SHELFOPS_BROKER_KEY_PREFIX"] = f"apiload-{uuid.uuid4().hex[:8]}:"
     return env
 
 
@@ -366,6 +372,9 @@ def run(args: argparse.Namespace) -> None:
             if args.reuse:
                 tenant = Tenant.read(args.tenant_file)
                 print(f"reusing the tenant of {args.tenant_file} (built earlier):")
+                # A database kept by an older checkout gets this one's schema (indexes).
+                settings = Settings(env=Environment.TEST, var_dir=scratch / "var", database_url=url)
+                asyncio.run(migrate.upgrade(settings))
             else:
                 settings = Settings(env=Environment.TEST, var_dir=scratch / "var", database_url=url)
                 started = time.perf_counter()
@@ -395,6 +404,10 @@ def run(args: argparse.Namespace) -> None:
     _report(args, ours, ours_usage, floor, floor_usage, probe, len(page), load_start, load_end)
 
 
+def _processes(args: argparse.Namespace) -> str:
+    return f"{args.workers} uvicorn process{'es' if args.workers > 1 else ''}"
+
+
 def _load(average: tuple[float, float, float]) -> str:
     return "/".join(f"{x:.2f}" for x in average)
 
@@ -404,8 +417,11 @@ def _measure_shelfops(
 ) -> tuple[dict[str, object], Usage, bytes, dict[str, list[float]]]:
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "shelfops", "serve", "--port", str(port)],
-        env=_server_env(url, scratch),
+        [
+            *(sys.executable, "-m", "shelfops", "serve"),
+            *("--port", str(port), "--workers", str(args.workers)),
+        ],
+        env=_server_env(args, url, scratch),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -414,7 +430,7 @@ def _measure_shelfops(
         auth = {"Authorization": f"Bearer {tenant.viewer_key}"}
         store = tenant.store_ids[0]
         page = _wait_http(f"http://127.0.0.1:{port}/api/v1/inventory?store_id={store}", auth)
-        print(f"\nshelfops serve (1 uvicorn process) on :{port}; inventory page {len(page):,} B")
+        print(f"\nshelfops serve ({_processes(args)}) on :{port}; inventory page {len(page):,} B")
         probe = _probe(port, tenant, args.probe)
         print(f"load: {args.clients} clients, think time {args.wait} s, {args.duration} s")
         result, usage = _run_locust(
@@ -459,7 +475,8 @@ def _report(
 ) -> None:
     rows, reads = _rows(ours, ours_usage.wall)
     _print_table(
-        f"ShelfOps (shelfops serve, 1 process): {args.clients} clients, {args.duration} s, "
+        f"ShelfOps (shelfops serve, {_processes(args)}): {args.clients} clients, "
+        f"{args.duration} s, "
         f"think time {args.wait} s",
         rows,
         reads,
@@ -529,6 +546,12 @@ def main() -> None:
         "--reuse", metavar="DATABASE", help="load a kept database (needs --tenant-file)"
     )
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--workers", type=int, default=1, help="shelfops serve processes")
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/15",
+        help="with --workers > 1: the Redis the API processes share",
+    )
     args = parser.parse_args()
     if args.reuse and not args.tenant_file:
         parser.error("--reuse needs --tenant-file")
