@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     Float,
     ForeignKey,
     Index,
@@ -50,6 +51,11 @@ SEVERITY_RANK_SQL = (
 )
 
 
+#: ``reorder_policies.on_hand``: the number at ``details.on_hand`` (NULL when absent), the
+#: same expression on PostgreSQL (jsonb) and SQLite (3.38+, which has ``->>``).
+ON_HAND_SQL = "CAST(details ->> 'on_hand' AS FLOAT)"
+
+
 class ReorderPolicy(TenantMixin, Timestamped, Base):
     """The current replenishment parameters of one store × product."""
 
@@ -66,8 +72,16 @@ class ReorderPolicy(TenantMixin, Timestamped, Base):
             "days_of_supply",
             "policy_id",
         ),
-        # The inventory list filtered by category: the category's products' policies.
-        Index("ix_reorder_policies_customer_id_product_id", "customer_id", "product_id"),
+        # The inventory list by category and on-hand value: the category's products'
+        # policies with their on-hand, read from the index alone (value = on hand × the
+        # product's unit cost).
+        Index(
+            "ix_reorder_policies_customer_id_product_id_on_hand",
+            "customer_id",
+            "product_id",
+            "on_hand",
+            "policy_id",
+        ),
     )
 
     policy_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -94,6 +108,9 @@ class ReorderPolicy(TenantMixin, Timestamped, Base):
     stock_status: Mapped[str | None] = mapped_column(String(16))
     # Inputs and intermediate numbers of the computation (for explanations).
     details: Mapped[dict[str, Any] | None]
+    # ``details.on_hand`` as a column the database keeps in step (never written by us),
+    # so the inventory list can sort by on-hand value from an index.
+    on_hand: Mapped[float | None] = mapped_column(Float, Computed(ON_HAND_SQL, persisted=True))
 
 
 class ServiceLevelTarget(TenantMixin, Base):

@@ -770,14 +770,9 @@ def _policy_rows(customer_id: uuid.UUID) -> Query:
     )
 
 
-def _on_hand() -> ColumnElement[Any]:
-    # The job keeps on-hand in the details (reorder_policies has no column for it).
-    on_hand: ColumnElement[Any] = ReorderPolicy.details["on_hand"].as_float()
-    return on_hand
-
-
 def _value() -> ColumnElement[Any]:
-    return func.coalesce(_on_hand(), 0.0) * Product.unit_cost
+    # ``on_hand`` is the database's copy of ``details.on_hand`` (a generated column).
+    return func.coalesce(ReorderPolicy.on_hand, 0.0) * Product.unit_cost
 
 
 async def list_policies(
@@ -831,8 +826,27 @@ async def list_policies(
     # order, days of supply ascending then policy id, is the order of the index
     # ix_reorder_policies_customer_id_days_of_supply: a page is its first rows.
     ordered = (key.desc() if descending else key.asc()).nulls_last()
-    query = _policy_rows(customer_id).where(*filters, *product_filters)
-    rows = await session.execute(query.order_by(ordered, r.policy_id).limit(limit).offset(offset))
+    query = _policy_rows(customer_id)
+    if sort == "value":
+        # Pick the page's policy ids first, from ix_reorder_policies_customer_id_product_
+        # id_on_hand and the products (unit cost) alone, then read those rows: sorting
+        # by value otherwise reads every matching policy's whole row. The store join
+        # never drops a policy (see _count_policies), so the page is the same.
+        page = (
+            select(r.policy_id)
+            .join(p, and_(p.product_id == r.product_id, p.customer_id == customer_id))
+            .where(r.customer_id == customer_id, *filters, *product_filters)
+            .order_by(ordered, r.policy_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        query = query.where(r.policy_id.in_(page.scalar_subquery()))
+        rows = await session.execute(query.order_by(ordered, r.policy_id))
+    else:
+        query = query.where(*filters, *product_filters)
+        rows = await session.execute(
+            query.order_by(ordered, r.policy_id).limit(limit).offset(offset)
+        )
     return [tuple(row) for row in rows], total
 
 

@@ -7,7 +7,11 @@
   cannot answer ``max`` per tenant);
 * ``reorder_policies (customer_id, days_of_supply, policy_id)``: the inventory list's
   default order, so a page is read from the index instead of sorting every policy;
-  ``(customer_id, product_id)``: the policies of one category's products;
+* ``reorder_policies.on_hand``, a generated column (``details.on_hand``, kept by the
+  database: stored on PostgreSQL, which rewrites the table once, virtual on SQLite), and
+  ``(customer_id, product_id, on_hand, policy_id)``: the inventory list by category
+  sorted by on-hand value reads the category's policies from this index alone instead
+  of every policy's row and JSON;
 * ``alerts``: the list's order (severity rank, newest first) within a status, and its
   store and severity filters.
 
@@ -48,9 +52,9 @@ INDEXES: list[tuple[str, str, list[str | sa.TextClause]]] = [
         ["customer_id", "days_of_supply", "policy_id"],
     ),
     (
-        "ix_reorder_policies_customer_id_product_id",
+        "ix_reorder_policies_customer_id_product_id_on_hand",
         "reorder_policies",
-        ["customer_id", "product_id"],
+        ["customer_id", "product_id", "on_hand", "policy_id"],
     ),
     (
         "ix_alerts_customer_status_rank",
@@ -71,7 +75,18 @@ INDEXES: list[tuple[str, str, list[str | sa.TextClause]]] = [
 ]
 
 
+# Kept verbatim in sync with ``shelfops.models.replenishment.ON_HAND_SQL``.
+ON_HAND_SQL = "CAST(details ->> 'on_hand' AS FLOAT)"
+
+
 def upgrade() -> None:
+    # Stored on PostgreSQL (an index needs it; PostgreSQL 18 would default to virtual);
+    # SQLite can only add a virtual generated column to an existing table.
+    stored = True if op.get_bind().dialect.name == "postgresql" else None
+    op.add_column(
+        "reorder_policies",
+        sa.Column("on_hand", sa.Float(), sa.Computed(ON_HAND_SQL, persisted=stored)),
+    )
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns, unique=False)
 
@@ -79,3 +94,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name, table, _ in reversed(INDEXES):
         op.drop_index(name, table_name=table)
+    with op.batch_alter_table("reorder_policies") as batch:
+        batch.drop_column("on_hand")
