@@ -15,7 +15,7 @@ HEAD = "0007"
 # The revision one step below head.
 BEFORE_HEAD = "0006"
 # Tables the head revision creates (each with its own row-level security policy): 0007
-# only adds indexes to existing tables.
+# only adds indexes and one generated column to existing tables.
 TABLES_IN_HEAD = 0
 
 

@@ -20,7 +20,7 @@ may be a hypertable: an index created on a hypertable is created on each chunk, 
 compression is never enabled on these row-level-secured tables (see
 ``shelfops.kit.timescale``), so nothing stands in the way. The statement blocks writes to
 the table while it builds (minutes for hundreds of millions of sales rows): run it
-outside the nightly loads. Downgrade drops the indexes.
+outside the nightly loads. Downgrade drops the indexes and the column.
 
 Revision ID: 0007
 Revises: 0006
