@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
+import httpx
+import psutil  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -74,6 +78,55 @@ def test_worker_without_a_broker_explains_itself(migrated: Settings) -> None:
     result = run(migrated, "worker", check=False)
     assert result.returncode == 1
     assert "SHELFOPS_BROKER_URL" in result.stderr
+
+
+def test_serve_with_several_workers_but_no_broker_explains_itself(migrated: Settings) -> None:
+    result = run(migrated, "serve", "--workers", "2", check=False)
+    assert result.returncode == 1
+    assert "SHELFOPS_BROKER_URL" in result.stderr
+
+
+def test_serve_with_two_workers_answers_authenticated_requests(
+    migrated: Settings, tmp_path: Path
+) -> None:
+    key = _key_from(run(migrated, "init", "--slug", f"w-{uuid.uuid4().hex[:8]}").stdout)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "SHELFOPS_DATABASE_URL": migrated.resolved_database_url,
+        "SHELFOPS_VAR_DIR": str(migrated.var_dir),
+        "SHELFOPS_BROKER_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "SHELFOPS_BROKER_KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}:",
+    }
+    server = subprocess.Popen(
+        [*SHELFOPS, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        me = None
+        deadline = time.monotonic() + 60
+        while me is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                me = httpx.get(
+                    f"http://127.0.0.1:{port}/api/v1/me",
+                    headers={"Authorization": f"Bearer {key}"},
+                    timeout=10,
+                )
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert me is not None, server.stderr.read() if server.stderr else ""
+        assert me.status_code == 200
+        assert me.json()["role"] == "admin"
+        # The supervisor runs the two API processes as its children.
+        assert len(psutil.Process(server.pid).children()) >= 2
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_generate_writes_the_five_canonical_files(migrated: Settings, tmp_path: Path) -> None:

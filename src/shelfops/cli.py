@@ -207,6 +207,14 @@ def _print_rejection(rejected: Any) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="API processes (default SHELFOPS_API_WORKERS, 1). More than one needs "
+            "SHELFOPS_BROKER_URL: the failed-authentication counters must be shared.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API, and the dashboard (``frontend/dist``, built by ``make``) at /."""
     import uvicorn
@@ -216,13 +224,31 @@ def serve(
 
     settings = get_settings()
     configure_logging(settings)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.api_host,
-        port=port or settings.api_port,
+    processes = workers or settings.api_workers
+    if processes > 1 and not settings.broker_url:
+        # Without Redis each process would count failed authentications on its own, and
+        # the brute-force limit would be multiplied by the number of processes.
+        err_console.print(
+            f"[red]error[/red] {processes} workers need SHELFOPS_BROKER_URL (Redis), where the "
+            "API processes "
+            "share their failed-authentication counters; set it or serve one process"
+        )
+        raise typer.Exit(1)
+    options: dict[str, Any] = {
+        "host": host or settings.api_host,
+        "port": port or settings.api_port,
         # Ours, not uvicorn's: every line through structlog (kit/logging.py).
-        log_config=None,
-        log_level=settings.log_level.lower(),
+        "log_config": None,
+        "log_level": settings.log_level.lower(),
+    }
+    if processes == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    # Python runs one request at a time per process; more processes use more cores.
+    # Each worker is a fresh interpreter that builds its own app, settings, logging and
+    # database engine from the environment (never an engine shared across a fork).
+    uvicorn.run(
+        "shelfops.api.app:create_app_from_environment", factory=True, workers=processes, **options
     )
 
 

@@ -167,6 +167,12 @@ class Settings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_workers: int = Field(
+        default=1,
+        ge=1,
+        description="Processes `shelfops serve` runs (one core each); more than one "
+        "needs broker_url, where the processes share their authentication throttle.",
+    )
     ingest_chunk_rows: int = 500_000
     ingest_max_upload_bytes: int = Field(
         default=4 * 1024**3, description="Largest file POST /api/v1/ingest accepts (bytes)."

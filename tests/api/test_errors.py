@@ -8,6 +8,7 @@ import re
 import httpx
 import jsonschema
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shelfops.api.app import create_app
 from shelfops.config import Settings
@@ -112,3 +113,24 @@ async def test_the_documented_422_body_is_the_one_the_api_sends(
     assert response.status_code == 422
     schema = {**documented, "components": document["components"]}
     jsonschema.validate(response.json(), schema, cls=jsonschema.Draft202012Validator)
+
+
+async def test_an_exhausted_connection_pool_is_503_saying_the_server_is_overloaded(
+    settings: Settings,
+) -> None:
+    # What SQLAlchemy raises when no pooled connection frees up within the pool timeout.
+    app = create_app(settings)
+
+    @app.get("/pool-exhausted")
+    async def _exhausted() -> None:
+        raise PoolTimeout("QueuePool limit of size 10 overflow 10 reached, timed out")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get("/pool-exhausted")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    body = response.json()
+    assert body["error"] == "ServiceUnavailable"
+    assert "overloaded" in body["detail"]
+    assert "not reachable" not in body["detail"]

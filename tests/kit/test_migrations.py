@@ -11,12 +11,12 @@ from shelfops.kit import migrate
 from shelfops.kit.db import create_engine
 from shelfops.models import Base
 
-HEAD = "0007"
+HEAD = "0008"
 # The revision one step below head.
-BEFORE_HEAD = "0006"
-# Tables the head revision creates (each with its own row-level security policy): 0007
-# adds integration_credentials.
-TABLES_IN_HEAD = 1
+BEFORE_HEAD = "0007"
+# Tables the head revision creates (each with its own row-level security policy): 0008
+# only adds indexes and one generated column to existing tables.
+TABLES_IN_HEAD = 0
 
 
 async def _tables_and_head(settings: Settings) -> tuple[set[str], str | None]:

@@ -57,3 +57,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_dashboard(app, settings.dashboard_dir)
     install_security(app, settings)
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app of one ``shelfops serve --workers N`` process (uvicorn's factory): settings
+    from the environment, and this process's own logging configuration."""
+    from shelfops.kit.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings)

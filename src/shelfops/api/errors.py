@@ -26,7 +26,7 @@ from shelfops.kit.errors import ServiceUnavailable, ShelfOpsError
 log = logging.getLogger(__name__)
 
 #: Seconds a client should wait before retrying a 503: long enough for a pooled
-#: connection to be replaced or a restarting service to come back.
+#: connection to be replaced, a restarting service to come back or a burst to pass.
 RETRY_AFTER_S = 5
 
 DB_UNAVAILABLE = "the database is not reachable; retry"
@@ -92,12 +92,6 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled database error", exc_info=exc)
         return _internal_error()
 
-    @app.exception_handler(PoolTimeout)
-    async def _pool_exhausted(_request: Request, exc: PoolTimeout) -> JSONResponse:
-        # Every pooled connection stayed busy past the pool timeout.
-        log.warning("database unavailable: connection pool exhausted")
-        return _db_unavailable()
-
     @app.exception_handler(ConnectionError)
     async def _connection_refused(_request: Request, exc: ConnectionError) -> JSONResponse:
         # A new connection refused or reset, e.g. the database server restarting: the
@@ -107,6 +101,19 @@ def install_error_handlers(app: FastAPI) -> None:
             503,
             "ServiceUnavailable",
             "a service this request needs is not reachable; retry",
+            _retry_after(),
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+        # The database is up; every pooled connection stayed busy for the whole pool
+        # timeout, i.e. more requests arrive than the server gets through. Saying "not
+        # reachable" here sent operators looking for a database outage.
+        log.warning("overloaded: no database connection was free within the pool timeout")
+        return error_response(
+            503,
+            "ServiceUnavailable",
+            "the server is overloaded: no database connection was free in time; retry later",
             _retry_after(),
         )
 

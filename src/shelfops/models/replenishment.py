@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     Float,
     ForeignKey,
     Index,
@@ -41,6 +42,20 @@ class AlertStatus(StrEnum):
     DISMISSED = "dismissed"
 
 
+#: How stock alerts are ranked, most severe first (``list_alerts`` sorts by it descending).
+#: Plain SQL with literals, not bound parameters, so that PostgreSQL matches the query's
+#: sort key to the expression of ``ix_alerts_customer_status_rank``.
+SEVERITY_RANK_SQL = (
+    "(\nCASE severity\n    WHEN 'critical' THEN 3\n    WHEN 'warning' THEN 2\n"
+    "    WHEN 'info' THEN 1\n    ELSE 0\nEND)"
+)
+
+
+#: ``reorder_policies.on_hand``: the number at ``details.on_hand`` (NULL when absent), the
+#: same expression on PostgreSQL (jsonb) and SQLite (3.38+, which has ``->>``).
+ON_HAND_SQL = "CAST(details ->> 'on_hand' AS FLOAT)"
+
+
 class ReorderPolicy(TenantMixin, Timestamped, Base):
     """The current replenishment parameters of one store × product."""
 
@@ -48,6 +63,25 @@ class ReorderPolicy(TenantMixin, Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("store_id", "product_id"),
         CheckConstraint("service_level > 0 AND service_level < 1", name="service_level"),
+        # The inventory list's default order (fewest days of supply first, nulls last,
+        # then policy id): a page is the first rows of this index, not a sort of the
+        # tenant's million policies.
+        Index(
+            "ix_reorder_policies_customer_id_days_of_supply",
+            "customer_id",
+            "days_of_supply",
+            "policy_id",
+        ),
+        # The inventory list by category and on-hand value: the category's products'
+        # policies with their on-hand, read from the index alone (value = on hand × the
+        # product's unit cost).
+        Index(
+            "ix_reorder_policies_customer_id_product_id_on_hand",
+            "customer_id",
+            "product_id",
+            "on_hand",
+            "policy_id",
+        ),
     )
 
     policy_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -74,6 +108,9 @@ class ReorderPolicy(TenantMixin, Timestamped, Base):
     stock_status: Mapped[str | None] = mapped_column(String(16))
     # Inputs and intermediate numbers of the computation (for explanations).
     details: Mapped[dict[str, Any] | None]
+    # ``details.on_hand`` as a column the database keeps in step (never written by us),
+    # so the inventory list can sort by on-hand value from an index.
+    on_hand: Mapped[float | None] = mapped_column(Float, Computed(ON_HAND_SQL, persisted=True))
 
 
 class ServiceLevelTarget(TenantMixin, Base):
@@ -172,6 +209,22 @@ class Alert(TenantMixin, Base):
     __table_args__ = (
         one_of("status", [s.value for s in AlertStatus]),
         Index("ix_alerts_customer_status", "customer_id", "status"),
+        # The alert list's order (most severe, then newest) within one status, and the
+        # store and severity filters: a page reads the first matching index entries.
+        Index(
+            "ix_alerts_customer_status_rank",
+            "customer_id",
+            "status",
+            text(SEVERITY_RANK_SQL),
+            "created_at",
+        ),
+        Index("ix_alerts_customer_id_store_id", "customer_id", "store_id"),
+        Index(
+            "ix_alerts_customer_severity_created",
+            "customer_id",
+            "severity",
+            "created_at",
+        ),
         # An open (or acknowledged) alert is never duplicated by the daily job.
         Index(
             "uq_alerts_open_dedupe_key",

@@ -101,6 +101,7 @@ from shelfops.replenishment.schemas import (
     TargetFilters,
     TargetPage,
 )
+from shelfops.sales import repository as sales_repository
 from shelfops.tenants import audit
 from shelfops.tenants.service import Principal
 
@@ -224,7 +225,7 @@ async def _read(
     """Everything the run needs; None (with ``report.skipped``) when there is nothing."""
     customer_id = tenant_of(session)
     if as_of is None:
-        latest = await repository.latest_sale_date(session, customer_id=customer_id)
+        latest = await sales_repository.latest_sale_date(session, customer_id=customer_id)
         as_of = latest + dt.timedelta(days=1) if latest is not None else utcnow().date()
     report.as_of = as_of
     yesterday = as_of - dt.timedelta(days=1)
