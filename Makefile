@@ -66,6 +66,7 @@ bench: $(STAMP) services
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.forecast
 	$(BIN)/python -m bench.replenishment
+	$(BIN)/python -m bench.api_load --workers 2
 
 # Re-pin requirements.lock to what the virtualenv resolved from pyproject.toml.
 lock:
