@@ -5,13 +5,16 @@ import { expect, screenshot, test } from "./fixtures";
 interface Series {
   storeCode: string;
   productCode: string;
+  /** Whether the champion forecasts the series with a blend of models (200 answers only). */
+  blended: boolean;
 }
 
 /**
  * The first demo series (store S0002) whose second forecast day's explanation answers
- * `status`: 200 for a series the champion forecasts with one tree model, 409 for one it
- * forecasts with a blend. Which series get which model is the champion's own choice on
- * the day's generated data, so the test asks the API instead of naming a product.
+ * `status`: 200 for a series the champion forecasts with a tree model (alone or in a
+ * blend), 409 for one it forecasts without any. Which series get which model is the
+ * champion's own choice on the day's generated data, so the test asks the API instead of
+ * naming a product.
  */
 async function findSeries(request: APIRequestContext, key: string, status: 200 | 409): Promise<Series | null> {
   const headers = { Authorization: `Bearer ${key}` };
@@ -24,17 +27,19 @@ async function findSeries(request: APIRequestContext, key: string, status: 200 |
     const day = series.forecast?.[1]?.date;
     if (!day) continue;
     const answer = await request.get(`/api/v1/forecasts/explanation?${query}&date=${day}`, { headers });
-    if (answer.status() === status) return { storeCode: store.store_code, productCode: product.product_code };
+    if (answer.status() !== status) continue;
+    const blended = status === 200 && (await answer.json()).blend.length > 1;
+    return { storeCode: store.store_code, productCode: product.product_code, blended };
   }
   return null;
 }
 
 test("a planner picks a store and a product, sees the forecast band and explains a day", async ({ page, keys, signIn }) => {
   // Which model forecasts which series is the champion's own choice on the day's generated
-  // data (the history ends yesterday); on some days it blends every segment, and a blend
-  // has no SHAP explanation (the 409 test below covers that case).
+  // data (the history ends yesterday); a series it forecasts without any tree model has no
+  // SHAP explanation (the 409 test below covers that case).
   const explainable = await findSeries(page.request, keys.planner, 200);
-  test.skip(explainable === null, "today's demo champion forecasts no S0002 series with a single tree model");
+  test.skip(explainable === null, "today's demo champion forecasts no S0002 series with a tree model");
   const code = explainable!.productCode;
   await signIn(keys.planner);
   await page.getByRole("link", { name: "Forecasts" }).click();
@@ -83,6 +88,8 @@ test("a planner picks a store and a product, sees the forecast band and explains
   await expect(explanation).toBeVisible({ timeout: 45_000 });
   await expect(explanation.getByText(`Forecast for ${chosenDay}`)).toBeVisible();
   await expect(explanation.getByText("Base value")).toBeVisible();
+  // A blended forecast says what each model contributed and which one is explained.
+  await expect(explanation.getByTestId("forecast-blend")).toHaveCount(explainable!.blended ? 1 : 0);
   // At least one feature row (header row + contributions).
   expect(await explanation.getByRole("row").count()).toBeGreaterThan(1);
   await expect(page.getByRole("table", { name: "Recent actuals against forecast" }).or(page.getByText("No forecast day of this series has its sales yet"))).toBeVisible();
@@ -106,12 +113,12 @@ test("a tenant without stores or products sees how to get started", async ({ pag
   await screenshot(page, "forecasts-empty");
 });
 
-test("a forecast the champion made with a blend says in plain words why it has no explanation", async ({ page, keys, signIn }) => {
-  // A series the champion forecasts with a blend (e.g. LightGBM + moving average), which
-  // SHAP cannot explain (409). Champions that blend nothing have no such series.
-  const blended = await findSeries(page.request, keys.viewer, 409);
-  test.skip(blended === null, "today's demo champion forecasts every S0002 series with a single tree model");
-  const code = blended!.productCode;
+test("a forecast the champion made without a tree model says in plain words why it has no explanation", async ({ page, keys, signIn }) => {
+  // A series the champion forecasts with local models only (e.g. TSB + moving average),
+  // which SHAP cannot explain (409). Champions with a tree model in every blend have none.
+  const local = await findSeries(page.request, keys.viewer, 409);
+  test.skip(local === null, "today's demo champion forecasts every S0002 series with a tree model");
+  const code = local!.productCode;
   await signIn(keys.viewer);
   await page.goto("/forecasts");
   const store = page.getByRole("combobox", { name: "Store", exact: true });
@@ -124,6 +131,6 @@ test("a forecast the champion made with a blend says in plain words why it has n
   await page.getByRole("combobox", { name: "Forecast day to explain" }).selectOption({ index: 1 });
   const problem = page.getByRole("alert");
   await expect(problem).toContainText("No explanation for this forecast", { timeout: 45_000 });
-  await expect(problem).toContainText("not forecast this series with a single tree model");
+  await expect(problem).toContainText("forecasts this series without a tree model");
   await expect(page.getByRole("button", { name: "Try again" })).toHaveCount(0);
 });

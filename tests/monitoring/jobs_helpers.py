@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings
-from shelfops.forecasting.pipeline import ForecastPipeline, PipelineConfig
+from shelfops.forecasting.pipeline import Blend, ForecastPipeline, PipelineConfig
 from shelfops.ingest import runs
 from shelfops.kit.db import tenant_transaction
 from shelfops.models import (
@@ -127,12 +128,21 @@ async def add_version(
     mae: float = 1.0,
     train_end: dt.date = TRAIN_END,
     horizon: int = HORIZON,
+    blend: Mapping[str, float] | None = None,
 ) -> ModelVersion:
     """A version fitted on the tenant's history up to ``train_end``, its artifact written
-    by the registry's stage/publish, registered with ``status``."""
-    config = PipelineConfig(model=model)
+    by the registry's stage/publish, registered with ``status``.
+
+    ``blend`` (model → weight, ``model`` among them) replaces the fitted choice with that
+    blend for every series: the choice is the data's, and a test may need a given one.
+    """
+    others = tuple(m for m in blend or {} if m != model)
+    config = PipelineConfig(model=model, compare=others)
     data = await history(sessions, customer_id, train_end)
-    pipeline = ForecastPipeline(config).fit(data.panel, horizon).for_storage()
+    pipeline = ForecastPipeline(config).fit(data.panel, horizon)
+    if blend is not None:
+        pipeline.blends = {"*": Blend(weights=dict(blend), validation_wape=float("nan"))}
+    pipeline = pipeline.for_storage()
     root = settings.artifacts_dir
     scratch = artifacts.stage(
         root, customer_id, pipeline=pipeline, metrics={"mae": mae}, config=config_to_dict(config)

@@ -37,11 +37,18 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 async def _forecast(
-    sessionmaker: Sessions, settings: Settings, generated: Path, model: str
+    sessionmaker: Sessions,
+    settings: Settings,
+    generated: Path,
+    model: str,
+    blend: dict[str, float] | None = None,
 ) -> tuple[Tenant, list[DemandForecast], str]:
-    """A tenant whose ``model`` champion issued forecasts on ISSUE; its rows and artifact."""
+    """A tenant whose ``model`` champion (or ``blend``) issued forecasts on ISSUE; its rows
+    and artifact."""
     tenant = await tenant_with_sales(sessionmaker, generated, label=model[:4])
-    champion = await add_version(sessionmaker, settings, tenant.customer_id, model=model)
+    champion = await add_version(
+        sessionmaker, settings, tenant.customer_id, model=model, blend=blend
+    )
     report = await generate_forecasts(
         sessionmaker, settings, customer_id=tenant.customer_id, issue_date=ISSUE
     )
@@ -93,6 +100,46 @@ async def test_explanation_reproduces_the_stored_forecast(
         assert len(contributions) > 10 and "lag_1" in {c["feature"] for c in contributions}
         for c in contributions:
             assert c["multiplier"] == pytest.approx(math.exp(c["shap"]))
+        assert body["blend"] == [
+            {
+                "model": "lightgbm",
+                "weight": 1.0,
+                "prediction": pytest.approx(body["prediction"]),
+                "explained": True,
+            }
+        ]
+
+
+async def test_a_blend_explains_its_tree_member_and_gives_every_members_part(
+    client: httpx.AsyncClient, sessionmaker: Sessions, migrated: Settings, generated: Path
+) -> None:
+    weights = {"moving_average": 0.3, "xgboost": 0.2, "lightgbm": 0.5}
+    tenant, rows, _ = await _forecast(sessionmaker, migrated, generated, "lightgbm", weights)
+    busiest = max(
+        (r for r in rows if r.forecast_date == ISSUE + dt.timedelta(days=3)),
+        key=lambda r: (r.forecasted_demand, -r.store_id, -r.product_id),
+    )
+    response = await client.get(API, params=_params(busiest), headers=tenant.headers())
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # Heaviest first; the heaviest tree member is the one explained.
+    assert [(m["model"], m["weight"], m["explained"]) for m in body["blend"]] == [
+        ("lightgbm", 0.5, True),
+        ("moving_average", 0.3, False),
+        ("xgboost", 0.2, False),
+    ]
+    parts = {m["model"]: m["prediction"] for m in body["blend"]}
+    # The members' weighted forecasts make the stored forecast exactly (a blend is linear).
+    stored = sum(weights[m] * parts[m] for m in weights)
+    assert stored == pytest.approx(busiest.forecasted_demand, rel=1e-6)
+    assert body["stored_forecast"] == pytest.approx(busiest.forecasted_demand)
+    # The contributions explain LightGBM's own forecast, not the blend's.
+    assert body["model"] == "lightgbm"
+    assert body["prediction"] == pytest.approx(parts["lightgbm"], rel=1e-6)
+    assert parts["lightgbm"] != pytest.approx(parts["moving_average"])
+    total = body["base_value"] + sum(c["shap"] for c in body["contributions"])
+    assert total == pytest.approx(math.log(parts["lightgbm"]), abs=1e-6)
 
 
 async def test_explanation_errors(
@@ -131,8 +178,15 @@ async def test_explanation_errors(
         pipeline.with_suffix(".moved").rename(pipeline)
     assert gone.status_code == 503 and "missing" in gone.text
 
-    # A champion without trees: 409 naming its model.
+    # A champion without trees, alone or blended: 409 naming its models.
     local, local_rows, _ = await _forecast(sessionmaker, migrated, generated, "moving_average")
     conflict = await client.get(API, params=_params(local_rows[0]), headers=local.headers())
     assert conflict.status_code == 409, conflict.text
     assert "moving_average" in conflict.json()["detail"]
+    local_blend = {"moving_average": 0.5, "seasonal_naive": 0.5}
+    mixed, mixed_rows, _ = await _forecast(
+        sessionmaker, migrated, generated, "moving_average", local_blend
+    )
+    conflict = await client.get(API, params=_params(mixed_rows[0]), headers=mixed.headers())
+    assert conflict.status_code == 409, conflict.text
+    assert "0.5*moving_average+0.5*seasonal_naive" in conflict.json()["detail"]

@@ -4,6 +4,7 @@ import { ApiError } from "../api/errors";
 import {
   bandLabel,
   bandOf,
+  blendParts,
   chartRows,
   explanationProblem,
   featureValueText,
@@ -148,6 +149,28 @@ describe("topContributions", () => {
   });
 });
 
+describe("blendParts", () => {
+  it("splits a blended forecast into weight × member forecast, heaviest first", () => {
+    const split = blendParts([
+      { model: "tsb", weight: 0.25, prediction: 2, explained: false },
+      { model: "lightgbm", weight: 0.5, prediction: 6, explained: true },
+      { model: "xgboost", weight: 0.25, prediction: 4, explained: false },
+    ]);
+    // 0.5 × 6 + 0.25 × 2 + 0.25 × 4 = 3 + 0.5 + 1 = 4.5
+    expect(split?.parts.map((p) => [p.model, p.units])).toEqual([
+      ["lightgbm", 3],
+      ["tsb", 0.5],
+      ["xgboost", 1],
+    ]);
+    expect(split?.total).toBeCloseTo(4.5);
+  });
+
+  it("has nothing to split when one model made the forecast", () => {
+    expect(blendParts([{ model: "lightgbm", weight: 1, prediction: 6, explained: true }])).toBeNull();
+    expect(blendParts([])).toBeNull();
+  });
+});
+
 describe("featureValueText", () => {
   it("formats numbers, booleans and missing values", () => {
     expect(featureValueText(3)).toBe("3");
@@ -161,11 +184,11 @@ describe("featureValueText", () => {
 
 describe("explanationProblem", () => {
   it("says in plain words why there is no explanation and keeps the API's reason apart", () => {
-    expect(explanationProblem(new ApiError(409, { detail: "blend of lightgbm and moving_average" }))).toEqual({
+    expect(explanationProblem(new ApiError(409, { detail: "0.5*tsb+0.5*moving_average" }))).toEqual({
       title: "No explanation for this forecast",
       message:
-        "The current champion model does not forecast this series with a single tree model, so ShelfOps cannot compute SHAP explanations for it.",
-      detail: "blend of lightgbm and moving_average",
+        "The current champion model forecasts this series without a tree model (LightGBM or XGBoost), so ShelfOps cannot compute SHAP explanations for it.",
+      detail: "0.5*tsb+0.5*moving_average",
     });
     expect(explanationProblem(new ApiError(503, undefined))).toMatchObject({
       title: "Explanations are not available on this server",

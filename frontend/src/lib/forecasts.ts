@@ -233,6 +233,31 @@ export function topContributions(contributions: Contribution[], top = 12): Contr
   return bars.map((bar) => ({ ...bar, share: largest > 0 ? Math.abs(bar.shap) / largest : 0 }));
 }
 
+/** One model of the blend behind a forecast, as the API reports it. */
+export interface BlendMember {
+  model: string;
+  weight: number;
+  prediction: number;
+  explained: boolean;
+}
+
+/** A blend member's part of the forecast: weight × its own forecast, in units. */
+export interface BlendPart extends BlendMember {
+  units: number;
+}
+
+/**
+ * The parts of a blended forecast, heaviest weight first (ties by model name), and their
+ * sum; null when one model made the forecast alone (there is nothing to split).
+ */
+export function blendParts(members: BlendMember[]): { parts: BlendPart[]; total: number } | null {
+  if (members.length < 2) return null;
+  const parts = [...members]
+    .sort((a, b) => b.weight - a.weight || a.model.localeCompare(b.model))
+    .map((member) => ({ ...member, units: member.weight * member.prediction }));
+  return { parts, total: parts.reduce((sum, part) => sum + part.units, 0) };
+}
+
 /** A feature value as text: numbers with up to 3 decimals, booleans as yes/no, missing as "—". */
 export function featureValueText(value: number | string | boolean | null | undefined): string {
   if (value === null || value === undefined) return "—";
@@ -261,7 +286,7 @@ export function explanationProblem(error: ApiError): { title: string; message: s
       return {
         title: "No explanation for this forecast",
         message:
-          "The current champion model does not forecast this series with a single tree model, so ShelfOps cannot compute SHAP explanations for it.",
+          "The current champion model forecasts this series without a tree model (LightGBM or XGBoost), so ShelfOps cannot compute SHAP explanations for it.",
         detail,
       };
     case 503:

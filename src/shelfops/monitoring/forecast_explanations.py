@@ -5,14 +5,16 @@
    from: the same window the forecast job reads (``settings.retrain_history_days`` days
    up to the day before the issue date).
 2. **Explain** (in a worker thread, no transaction open): the champion's stored pipeline
-   is loaded; the blend that forecasts the series' segment must be a single tree model
-   (LightGBM or XGBoost), which is rebased on the series' history exactly as
-   :meth:`~shelfops.forecasting.pipeline.ForecastPipeline.forecast_from` does and
-   predicts the same horizon; :func:`shelfops.forecasting.explain.explain_forecast`
-   explains the day's row. Features of the global models are per series (lags, windows,
-   calendar, the series' own prices; statics encoded with the training levels), so the
-   one series is taken out of the tenant panel (same calendar) and forecast alone: the
-   values equal those of the full run at a fraction of its cost.
+   is loaded and forecasts the series again with
+   :meth:`~shelfops.forecasting.pipeline.ForecastPipeline.forecast_from`, which gives
+   every blend member's own forecast. A blend is linear (Σ weight × member), so each
+   member's part of the stored forecast is exact; the heaviest tree member (LightGBM or
+   XGBoost) is rebased on the same history and
+   :func:`shelfops.forecasting.explain.explain_forecast` explains the day's row. A blend
+   without a tree member has no SHAP values (409). Features of the global models are per
+   series (lags, windows, calendar, the series' own prices; statics encoded with the
+   training levels), so the one series is taken out of the tenant panel (same calendar)
+   and forecast alone: the values equal those of the full run at a fraction of its cost.
 
 The ML stack is imported only inside the worker thread: without it (API-only install)
 the answer is 503, and so it is when the version's artifact is missing.
@@ -38,6 +40,7 @@ from shelfops.kit.errors import Conflict, NotFound
 from shelfops.kit.extras import ml_unavailable
 from shelfops.models import DemandForecast
 from shelfops.monitoring.forecast_views_schemas import (
+    BlendMember,
     FeatureContribution,
     ForecastExplanationRead,
 )
@@ -73,8 +76,8 @@ async def explain_stored_forecast(
     """Explain the champion's stored forecast of one store × product for ``day``.
 
     Raises NotFound (no champion forecast of that series and day), Conflict (the
-    champion's forecast of the series is not a single tree model's, so there are no
-    SHAP values) and ServiceUnavailable (ML packages not installed, artifact missing).
+    champion forecasts the series with no tree model, so there are no SHAP values) and
+    ServiceUnavailable (ML packages not installed, artifact missing).
     """
     try:
         async with tenant_transaction(sessionmaker, customer_id) as session:
@@ -170,7 +173,7 @@ def _explain(
     day: dt.date,
     model_name: str,
 ) -> ForecastExplanationRead:
-    """The ML half (worker thread): rebase the champion's tree model, predict, explain."""
+    """The ML half (worker thread): forecast the series again, explain its tree member."""
     from shelfops.forecasting import explain
     from shelfops.forecasting.models.gbm import GlobalGBM
     from shelfops.forecasting.segments import classify
@@ -184,12 +187,15 @@ def _explain(
     segment = str(classify(panel)[0])
     # The blend forecast_from applies to this segment (private, but the same rule).
     blend = pipeline._blend_of(segment)
-    names = list(blend.weights)
-    model = pipeline.fitted.get(names[0]) if len(names) == 1 else None
-    if not isinstance(model, GlobalGBM):
+    trees = {
+        name: model
+        for name in blend.weights
+        if isinstance(model := pipeline.fitted.get(name), GlobalGBM)
+    }
+    if not trees:
         raise Conflict(
             f"the champion {stored.version} forecasts this series ({segment} segment) with "
-            f"{blend.describe()}, not a single tree model: SHAP explanations cover "
+            f"{blend.describe()}, which has no tree model: SHAP explanations cover "
             "lightgbm and xgboost only"
         )
     step = (day - stored.history_end).days
@@ -198,11 +204,22 @@ def _explain(
             f"{day} is {step} days after the history the forecast was issued from "
             f"(ending {stored.history_end}); the champion forecasts 1 to {horizon} days ahead"
         )
-    current = copy.copy(model).rebase(panel)
+    explained = max(trees, key=lambda m: (blend.weights[m], m))
+    members = pipeline.forecast_from(panel, horizon).members
+    current = copy.copy(trees[explained]).rebase(panel)
     current.predict(horizon)
     result = explain.explain_forecast(
         current, panel.ids, panel.future_dates(horizon), stored.series_id, day
     )
+    parts = [
+        BlendMember(
+            model=name,
+            weight=weight,
+            prediction=float(members[name][0, step - 1]),
+            explained=name == explained,
+        )
+        for name, weight in sorted(blend.weights.items(), key=lambda item: (-item[1], item[0]))
+    ]
     return ForecastExplanationRead(
         store_id=store_id,
         product_id=product_id,
@@ -224,4 +241,5 @@ def _explain(
             )
             for c in result.contributions
         ],
+        blend=parts,
     )

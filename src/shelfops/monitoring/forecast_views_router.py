@@ -63,7 +63,7 @@ async def get_forecast_series(
     operation_id="explainForecast",
     responses={
         404: {"description": "No forecast of the champion for that series and date."},
-        409: {"description": "The champion is not a tree model (no SHAP values)."},
+        409: {"description": "The series' blend has no tree model (no SHAP values)."},
         503: {"description": "The ML packages or the model artifact are missing."},
     },
 )

@@ -79,8 +79,22 @@ class FeatureContribution(BaseModel):
     )
 
 
+class BlendMember(BaseModel):
+    """One model of the blend that forecast the series, and its forecast of the day."""
+
+    model: str
+    weight: float = Field(description="Its weight in the blend (the weights sum to 1)")
+    prediction: float = Field(description="Its own forecast of the day, in units")
+    explained: bool = Field(description="Whether the contributions explain this model")
+
+
 class ForecastExplanationRead(BaseModel):
-    """``GET /forecasts/explanation``: real TreeSHAP values of one stored forecast."""
+    """``GET /forecasts/explanation``: real TreeSHAP values of one stored forecast.
+
+    The stored forecast is a blend: Σ weight × prediction over ``blend`` (one model of
+    weight 1 when the champion chose a single model). The contributions explain the
+    blend's heaviest tree model; the other members' parts are their own forecasts.
+    """
 
     store_id: int
     product_id: int
@@ -90,7 +104,10 @@ class ForecastExplanationRead(BaseModel):
     model: str = Field(description="The explained tree model (lightgbm or xgboost)")
     issue_date: dt.date
     step: int = Field(description="Days ahead of the issue (1 = first forecast day)")
-    prediction: float = Field(description="The forecast in units (equals the stored mean)")
+    prediction: float = Field(
+        description="The explained model's forecast in units (the stored mean when it is "
+        "the only member of the blend)"
+    )
     stored_forecast: float = Field(description="The stored forecast mean of that day")
     base_value: float = Field(description="The model's expected output, on `scale`")
     base_prediction: float = Field(description="base_value in units of demand")
@@ -98,6 +115,9 @@ class ForecastExplanationRead(BaseModel):
     meaning: str = Field(description="How to read the values")
     contributions: list[FeatureContribution] = Field(
         description="Every feature, largest |shap| first"
+    )
+    blend: list[BlendMember] = Field(
+        description="The models whose weighted forecasts make the stored one, heaviest first"
     )
 
 

@@ -5,7 +5,13 @@ import { asApiError } from "../../api/errors";
 import { Stat } from "../../components/Card";
 import { Loading } from "../../components/States";
 import { formatNumber } from "../../lib/format";
-import { explanationProblem, featureValueText, topContributions, type ContributionBar } from "../../lib/forecasts";
+import {
+  blendParts,
+  explanationProblem,
+  featureValueText,
+  topContributions,
+  type ContributionBar,
+} from "../../lib/forecasts";
 import { useExplanation, type Explanation } from "./queries";
 
 const TOP = 12;
@@ -52,11 +58,19 @@ function ExplanationBody({ explanation }: { explanation: Explanation }) {
   const bars = topContributions(explanation.contributions, showAll ? total : TOP);
   const logScale = explanation.scale === "log";
   const aheadDays = `${explanation.step} day${explanation.step === 1 ? "" : "s"} ahead`;
+  const blended = explanation.blend.length > 1;
 
   return (
     <div data-testid="forecast-explanation">
       <div className="row" style={{ gap: "2rem", marginBottom: "0.5rem", alignItems: "flex-start" }}>
-        <Stat label={`Forecast for ${explanation.date}`} value={formatNumber(explanation.prediction)} hint="units" />
+        <Stat label={`Forecast for ${explanation.date}`} value={formatNumber(explanation.stored_forecast)} hint="units" />
+        {blended && (
+          <Stat
+            label={`${explanation.model}'s own forecast`}
+            value={formatNumber(explanation.prediction)}
+            hint="units; explained below"
+          />
+        )}
         <Stat
           label="Base value"
           value={formatNumber(explanation.base_prediction)}
@@ -67,6 +81,7 @@ function ExplanationBody({ explanation }: { explanation: Explanation }) {
         Issued {explanation.issue_date} ({aheadDays}) by {explanation.model_name} {explanation.model_version} ·{" "}
         {explanation.model}
       </p>
+      <BlendNote explanation={explanation} />
       <p style={{ margin: "0 0 0.75rem" }}>{explanation.meaning}</p>
       {total === 0 ? (
         <div className="state">The model reported no feature contributions for this day.</div>
@@ -113,6 +128,25 @@ function ExplanationBody({ explanation }: { explanation: Explanation }) {
         </>
       )}
     </div>
+  );
+}
+
+/** For a blended forecast: each model's part of it, and which one the features explain. */
+function BlendNote({ explanation }: { explanation: Explanation }) {
+  const split = blendParts(explanation.blend);
+  if (split === null) return null;
+  return (
+    <p data-testid="forecast-blend" style={{ margin: "0 0 0.5rem" }}>
+      The champion blends {split.parts.length} models for this series:{" "}
+      {split.parts.map((part, index) => (
+        <span key={part.model}>
+          {index > 0 && " + "}
+          {formatNumber(part.weight, 2)} × {part.model} ({formatNumber(part.prediction)})
+        </span>
+      ))}{" "}
+      = {formatNumber(split.total)} units. The features below explain {explanation.model}&apos;s own forecast of{" "}
+      {formatNumber(explanation.prediction)} units.
+    </p>
   );
 }
 
