@@ -35,7 +35,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from shelfops.api.deps import SessionmakerDep, SettingsDep, get_principal
+from shelfops.api.deps import SessionmakerDep, SettingsDep, authenticate
 from shelfops.config import Settings
 from shelfops.kit.db import tenant_transaction
 from shelfops.kit.errors import Forbidden, Unauthorized
@@ -186,9 +186,7 @@ async def require_scraper(
         return
     if keys.tenant_of_key(credentials.credentials) is None:
         raise Unauthorized("not the metrics token, and not an API key")
-    principal = await get_principal(
-        request=request, sessionmaker=sessionmaker, credentials=credentials
-    )
+    principal = await authenticate(request, sessionmaker, credentials)
     if not principal.has_role(Role.ADMIN):
         raise Forbidden(
             f"metrics need an admin key or the metrics token; your key is {principal.role.value}"

@@ -9,7 +9,7 @@ from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, File, UploadFile
 
-from shelfops.api.deps import AdminDep, SessionmakerDep, SettingsDep
+from shelfops.api.deps import AdminDep, EndRequestTransaction, SessionmakerDep, SettingsDep
 from shelfops.ingest import runs
 from shelfops.ingest.schemas import IngestKind, IngestReport
 from shelfops.kit.errors import PayloadTooLarge
@@ -30,6 +30,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/{kind}",
     operation_id="ingestFile",
+    dependencies=[EndRequestTransaction],
     response_model=IngestReport,
     responses=_ERRORS,
 )

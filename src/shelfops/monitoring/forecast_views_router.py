@@ -12,7 +12,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from shelfops.api.deps import PrincipalDep, SessionDep, SessionmakerDep, SettingsDep
+from shelfops.api.deps import (
+    EndRequestTransaction,
+    PrincipalDep,
+    SessionDep,
+    SessionmakerDep,
+    SettingsDep,
+)
 from shelfops.monitoring import forecast_views as views
 from shelfops.monitoring.forecast_views_schemas import (
     AccuracyPoint,
@@ -61,6 +67,7 @@ async def get_forecast_series(
 @router.get(
     "/explanation",
     operation_id="explainForecast",
+    dependencies=[EndRequestTransaction],
     responses={
         404: {"description": "No forecast of the champion for that series and date."},
         409: {"description": "The series' blend has no tree model (no SHAP values)."},

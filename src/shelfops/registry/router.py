@@ -14,7 +14,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Path, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shelfops.api.deps import MLManagerDep, SessionDep, SessionmakerDep, SettingsDep
+from shelfops.api.deps import (
+    EndRequestTransaction,
+    MLManagerDep,
+    SessionDep,
+    SessionmakerDep,
+    SettingsDep,
+)
 from shelfops.config import Settings
 from shelfops.kit.db import tenant_of, tenant_transaction
 from shelfops.kit.errors import NotFound, ValidationFailed
@@ -95,6 +101,7 @@ async def get_retrain(session: SessionDep, retrain_id: uuid.UUID) -> RetrainRead
 @router.post(
     "/retrain",
     operation_id="queueRetrain",
+    dependencies=[EndRequestTransaction],
     status_code=status.HTTP_202_ACCEPTED,
     responses={
         403: _DECIDE[403],
