@@ -194,7 +194,8 @@ class GlobalGBM(Forecaster):
         steps: list[Float32Matrix] = []
         out = np.empty((panel.n_series, horizon))
         for k in range(horizon):
-            rows = builder.feature_block(np.array([panel.n_periods + k], dtype=np.int64))
+            column = np.array([panel.n_periods + k], dtype=np.int64)
+            rows = np.ascontiguousarray(builder.feature_block(column))
             steps.append(rows)
             out[:, k] = finalize(self._predict_rows(rows))
             builder.extend(out[:, k])
