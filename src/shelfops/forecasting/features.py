@@ -281,8 +281,9 @@ class FeatureBuilder:
         hi = max(lo, min(int(local.max(initial=0)), self.demand.shape[1]))
         near = local - lo
         demand = self.demand[:, lo:hi]
-        values = np.nan_to_num(demand, nan=0.0)
         held = ~np.isnan(demand)
+        # Demand holds no infinities; np.where is a third of nan_to_num's cost.
+        values = np.where(held, demand, 0.0)
         out = np.empty((len(self.names), n, width), dtype=np.float32)
         j = 0
         c = self.config
@@ -334,7 +335,8 @@ class FeatureBuilder:
         (``near``: the columns counted from local column ``lo``)."""
         start = self.origin + lo
         price = self.covariates["price"][:, start : start + int(near.max(initial=0)) + 1]
-        recent = window_mean(np.nan_to_num(price), ~np.isnan(price), near, 28)
+        known = ~np.isnan(price)
+        recent = window_mean(np.where(known, price, 0.0), known, near, 28)
         now = price[:, near]
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(recent > 0, now / recent, np.nan)
