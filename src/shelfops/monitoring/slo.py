@@ -37,6 +37,7 @@ from shelfops.models.base import utcnow
 from shelfops.monitoring import slo_repository as repository
 from shelfops.monitoring.alerts_service import raise_alert
 from shelfops.monitoring.forecast_views import freshness
+from shelfops.monitoring.forecast_views_schemas import ForecastFreshness
 from shelfops.monitoring.slo_schemas import SloName, SloRead, SloReport, SloStatus
 
 SLO_ALERT_TYPE = "slo_breached"
@@ -80,9 +81,16 @@ def judge(
     )
 
 
-async def forecast_slo(session: AsyncSession, *, settings: Settings, now: dt.datetime) -> SloRead:
-    """How old the session tenant's newest forecast issue is."""
-    issue = (await freshness(session)).latest_issue_date
+async def forecast_slo(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    now: dt.datetime,
+    fresh: ForecastFreshness | None = None,
+) -> SloRead:
+    """How old the session tenant's newest forecast issue is (``fresh``: the tenant's
+    freshness when the caller has read it already)."""
+    issue = (fresh or await freshness(session)).latest_issue_date
     written = None
     if issue is not None:
         written = await repository.issue_written_at(
@@ -97,9 +105,16 @@ async def forecast_slo(session: AsyncSession, *, settings: Settings, now: dt.dat
     )
 
 
-async def accuracy_slo(session: AsyncSession, *, settings: Settings, now: dt.datetime) -> SloRead:
-    """How long ago the session tenant's latest scored day was scored."""
-    day = (await freshness(session)).latest_accuracy_date
+async def accuracy_slo(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    now: dt.datetime,
+    fresh: ForecastFreshness | None = None,
+) -> SloRead:
+    """How long ago the session tenant's latest scored day was scored (``fresh`` as in
+    :func:`forecast_slo`)."""
+    day = (fresh or await freshness(session)).latest_accuracy_date
     scored = None
     if day is not None:
         scored = await repository.day_scored_at(
@@ -157,9 +172,10 @@ async def evaluate(
 ) -> SloReport:
     """Every objective of the session's tenant at ``now``. Reads only."""
     checked_at = now or utcnow()
+    fresh = await freshness(session)
     objectives = [
-        await forecast_slo(session, settings=settings, now=checked_at),
-        await accuracy_slo(session, settings=settings, now=checked_at),
+        await forecast_slo(session, settings=settings, now=checked_at, fresh=fresh),
+        await accuracy_slo(session, settings=settings, now=checked_at, fresh=fresh),
         await sync_slo(session, settings=settings, now=checked_at),
     ]
     return SloReport(status=overall(objectives), checked_at=checked_at, objectives=objectives)
