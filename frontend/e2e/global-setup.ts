@@ -58,6 +58,26 @@ async function waitForHealth(url: string, deadlineMs: number): Promise<void> {
   throw new Error(`shelfops serve did not answer ${url}/health in time`);
 }
 
+/**
+ * The Models test promotes a challenger. The demo leaves one when its experiment's model
+ * does not beat the champion by the gate's margin, or when drift retrains; on the rare
+ * day the generated history gives neither, a `drift_detected` retrain (which the gate can
+ * only make challenger) provides one, as production would after a drift alert.
+ */
+function ensureChallenger(varDir: string, env: NodeJS.ProcessEnv): void {
+  const count = execFileSync(
+    join(REPO, ".venv", "bin", "python"),
+    [
+      "-c",
+      "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(" +
+        "\"select count(*) from model_versions where status = 'challenger'\").fetchone()[0])",
+      join(varDir, "shelfops.db"),
+    ],
+    { encoding: "utf8" },
+  ).trim();
+  if (count === "0") shelfops(["retrain", "--tenant", "demo", "--trigger", "drift_detected"], env);
+}
+
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const varDir = mkdtempSync(join(tmpdir(), "shelfops-e2e-"));
   const env: NodeJS.ProcessEnv = { ...process.env, SHELFOPS_VAR_DIR: varDir, SHELFOPS_ENV: "embedded" };
@@ -69,6 +89,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   } else {
     shelfops(["demo", "--no-serve", "--stores", "3", "--products", "30", "--days", "240", "--held-back", "2"], env);
   }
+  ensureChallenger(varDir, env);
   const keys: Record<string, string> = {};
   for (const role of ROLES) {
     keys[role] = shelfops(["create-key", "--role", role, "--name", `e2e ${role}`, "--tenant", "demo"], env);
