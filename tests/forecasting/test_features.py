@@ -10,6 +10,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from shelfops.forecasting import features as features_module
 from shelfops.forecasting.features import (
     FeatureBuilder,
     FeatureConfig,
@@ -211,3 +212,22 @@ def test_one_step_rows_equal_the_same_rows_of_a_training_block() -> None:
     for offset, column in ((0, 100), (9, 109)):
         single = builder.feature_block(np.array([column]))
         np.testing.assert_allclose(single, block[:, offset, :], rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_block_filled_in_chunks_of_series_equals_one_filled_whole(
+    monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    # Chunks of a few series, filled on one or two threads, must give exactly the block
+    # one pass over every series gives: the production tier reads covariates and statics
+    # per series too, so a chunk that took the wrong rows of any of them would show.
+    panel = build_panel(_frame(n_series=7, days=150))
+    builder = FeatureBuilder.from_panel(panel, FeatureConfig())
+    columns = np.arange(30, 150)
+    whole = builder.feature_block(columns)
+    monkeypatch.setattr(features_module, "_CHUNK_CELLS", 2 * (columns.size + 91))
+    chunked = builder.feature_block(columns, threads=threads)
+    np.testing.assert_array_equal(chunked, whole)
+    step = builder.feature_block(np.array([149]), threads=threads)
+    last = whole.reshape(7, columns.size, -1)[:, -1, :]
+    np.testing.assert_allclose(step, last, rtol=1e-6, equal_nan=True)

@@ -251,6 +251,46 @@ async def test_series_history_forecast_and_actuals(
     assert [a["date"] for a in short.json()["actuals"]] == ["2024-03-05"]
 
 
+async def test_series_forecast_is_the_champions_not_a_newer_issue_of_another_version(
+    client: httpx.AsyncClient, sessionmaker: Sessions, tenant_a: Tenant
+) -> None:
+    # A challenger issued a newer forecast of the series: the view keeps showing the
+    # champion's latest issue.
+    ids = await _example(sessionmaker, tenant_a)
+    async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+        session.add(
+            ModelVersion(
+                customer_id=tenant_a.customer_id,
+                model_name="demand_forecast",
+                version="v2",
+                status=ModelStatus.CHALLENGER.value,
+            )
+        )
+        session.add(
+            DemandForecast(
+                customer_id=tenant_a.customer_id,
+                store_id=ids["S1"],
+                product_id=ids["P1"],
+                issue_date=D[5],
+                forecast_date=D[6],
+                model_version="v2",
+                forecasted_demand=99.0,
+                lower_bound=98.0,
+                upper_bound=100.0,
+                quantiles={},
+            )
+        )
+    params = {"store_id": ids["S1"], "product_id": ids["P1"], "history_days": 5}
+
+    body = (await client.get(f"{API}/series", params=params, headers=tenant_a.headers())).json()
+
+    assert (body["model_version"], body["issue_date"]) == ("v1", "2024-03-05")
+    assert [(p["date"], p["mean"]) for p in body["forecast"]] == [
+        ("2024-03-06", 3.0),
+        ("2024-03-07", 4.0),
+    ]
+
+
 async def test_series_of_a_product_without_forecasts_or_sales(
     client: httpx.AsyncClient, sessionmaker: Sessions, tenant_a: Tenant
 ) -> None:

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import datetime
 import functools
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import holidays as holiday_calendars
@@ -183,6 +184,9 @@ def _holiday_columns(days: DateArray, country: str) -> dict[str, npt.NDArray[np.
     }
 
 
+#: Cells (series × columns) of demand history one chunk of a feature block reads: its
+#: float64 temporaries are 2 MiB each, small enough to stay in cache.
+_CHUNK_CELLS = 1 << 18
 #: Features the global models treat as categorical.
 CATEGORICAL = ("day_of_week", "next_holiday", "store_id", "category", "product_id")
 
@@ -225,11 +229,12 @@ class FeatureBuilder:
                 if name in panel.statics:
                     _, codes = np.unique(panel.statics[name], return_inverse=True)
                     statics[name] = codes.astype(np.float32)
+        demand = panel.demand()
         builder = cls(
             config=config,
             freq=panel.freq,
-            demand=panel.demand(),
-            observed=~np.isnan(panel.demand()),
+            demand=demand,
+            observed=~np.isnan(demand),
             censored=panel.censored.copy(),
             first=panel.first,
             covariates=covariates,
@@ -262,7 +267,7 @@ class FeatureBuilder:
         return [n for n in self.names if n in CATEGORICAL]
 
     # -- computation ----------------------------------------------------------------
-    def feature_block(self, columns: IntArray) -> Float32Matrix:
+    def feature_block(self, columns: IntArray, threads: int = 1) -> Float32Matrix:
         """Feature rows for every series at each of ``columns`` (panel column numbers).
 
         Returns shape (n_series * len(columns), n_features), row ``i * len(columns) + j``
@@ -270,9 +275,46 @@ class FeatureBuilder:
         feature is written as one contiguous block, which is several times faster than
         filling row-major rows feature by feature; copy with ``np.ascontiguousarray`` where
         row-major matters. Reads ``demand`` only at columns ``< c``.
+
+        Series are independent, so the block is filled a few hundred series at a time,
+        on up to ``threads`` threads (NumPy releases the GIL in its loops). Small chunks
+        keep every temporary in cache and reuse the same memory, where whole-panel
+        temporaries of tens of MB each cost a page fault per 4 KiB on first touch: on
+        10,000 series × 365 days the block takes a third of the time (``bench/forecast.py``).
         """
         local = np.asarray(columns, dtype=np.int64) - self.origin
         n, width = self.demand.shape[0], local.size
+        out = np.empty((len(self.names), n, width), dtype=np.float32)
+        span = width + self.config.window_reach
+        step = max(1, _CHUNK_CELLS // span)
+        chunks = [slice(start, min(n, start + step)) for start in range(0, n, step)]
+
+        def fill(rows: slice) -> None:
+            self._series(rows)._fill(out[:, rows, :], local)
+
+        if threads > 1 and len(chunks) > 1:
+            with ThreadPoolExecutor(min(threads, len(chunks))) as pool:
+                list(pool.map(fill, chunks))
+        else:
+            for rows in chunks:
+                fill(rows)
+        return out.reshape(len(self.names), n * width).T
+
+    def _series(self, rows: slice) -> FeatureBuilder:
+        """A view of this builder over the series ``rows`` (no copies)."""
+        return replace(
+            self,
+            demand=self.demand[rows],
+            observed=self.observed[rows],
+            censored=self.censored[rows],
+            first=self.first[rows],
+            covariates={name: values[rows] for name, values in self.covariates.items()},
+            statics={name: values[rows] for name, values in self.statics.items()},
+        )
+
+    def _fill(self, out: npt.NDArray[np.float32], local: IntArray) -> None:
+        """Write every feature of every series at ``local`` columns into ``out``
+        (shape: features × series × columns)."""
         # The rolling statistics read only the `reach` columns before each t, so they are
         # computed on that span alone: a recursive step (one column) then touches about 91
         # columns instead of the whole lookback the yearly lag keeps. Lags index the full
@@ -284,7 +326,6 @@ class FeatureBuilder:
         held = ~np.isnan(demand)
         # Demand holds no infinities; np.where is a third of nan_to_num's cost.
         values = np.where(held, demand, 0.0)
-        out = np.empty((len(self.names), n, width), dtype=np.float32)
         j = 0
         c = self.config
         for k in c.lags:
@@ -321,7 +362,6 @@ class FeatureBuilder:
             for name in self.statics:
                 out[j] = self.statics[name][:, None]
                 j += 1
-        return out.reshape(len(self.names), n * width).T
 
     def _lag(self, local: IntArray, k: int) -> FloatMatrix:
         source = local - k
@@ -394,12 +434,18 @@ class RollingMeans:
         self.counted = counted
         self.local = local
         self.direct = local.size <= 4
+        self._means: dict[int, FloatMatrix] = {}
         if not self.direct:
             self.sums = _prefix(np.where(counted, values, 0.0))
             self.counts = _prefix(counted.astype(np.float64))
 
     def mean(self, w: int) -> FloatMatrix:
-        """The window-``w`` mean at each column of ``local``."""
+        """The window-``w`` mean at each column of ``local`` (computed once per ``w``)."""
+        if w not in self._means:
+            self._means[w] = self._mean(w)
+        return self._means[w]
+
+    def _mean(self, w: int) -> FloatMatrix:
         values, counted, local = self.values, self.counted, self.local
         if self.direct:
             total = np.empty((values.shape[0], local.size))

@@ -10,6 +10,8 @@ issues, the latest issue (the shortest horizon) counts, as in the daily backtest
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select
@@ -19,6 +21,7 @@ from shelfops.kit.db import tenant_of
 from shelfops.kit.errors import NotFound
 from shelfops.models import DemandForecast, ForecastAccuracy, ModelVersion, Product, Sale, Store
 from shelfops.models.base import utcnow
+from shelfops.models.registry import ModelStatus
 from shelfops.monitoring.forecast_views_schemas import (
     AccuracyPoint,
     ForecastFreshness,
@@ -27,7 +30,6 @@ from shelfops.monitoring.forecast_views_schemas import (
     SeriesForecastPoint,
     SeriesHistoryPoint,
 )
-from shelfops.registry import service as registry
 from shelfops.sales import repository as sales
 
 
@@ -39,42 +41,33 @@ async def forecast_series(
     history_days: int,
     model_name: str,
 ) -> ForecastSeries:
-    """History, latest champion forecast and scored forecasts of one store × product."""
-    customer_id = tenant_of(session)
-    store = await session.scalar(
-        select(Store).where(Store.customer_id == customer_id, Store.store_id == store_id)
-    )
-    if store is None:
-        raise NotFound(f"no store {store_id} for this tenant")
-    product = await session.scalar(
-        select(Product).where(Product.customer_id == customer_id, Product.product_id == product_id)
-    )
-    if product is None:
-        raise NotFound(f"no product {product_id} for this tenant")
+    """History, latest champion forecast and scored forecasts of one store × product.
 
-    end = await sales.latest_sale_date(session, customer_id=customer_id)
+    Four queries: the names with the latest sales date, the history, the scored
+    forecasts and the champion's latest forecast. This is the dashboard's most frequent
+    read, so each round trip and each ORM row it saves counts under load
+    (``bench/api_load.py``)."""
+    customer_id = tenant_of(session)
+    header = await _series_header(session, store_id, product_id)
+    end: dt.date | None = header.latest_sale
     start = end - dt.timedelta(days=history_days - 1) if end is not None else None
     history: list[SeriesHistoryPoint] = []
     actuals: list[SeriesActualPoint] = []
     if start is not None and end is not None:
         history = await _history(session, store_id, product_id, start, end)
         actuals = await _actuals(session, store_id, product_id, start, end, model_name)
-
-    champion = await registry.champion(session, model_name=model_name)
-    version = champion.version if champion is not None else None
-    issue: dt.date | None = None
-    forecast: list[SeriesForecastPoint] = []
-    if version is not None:
-        issue, forecast = await _latest_forecast(session, store_id, product_id, model_name, version)
+    version, issue, forecast = await _latest_forecast(
+        session, store_id, product_id, model_name, customer_id
+    )
     return ForecastSeries(
         store_id=store_id,
         product_id=product_id,
-        store_name=store.name,
-        product_name=product.name,
-        sku=product.product_code,
-        store_code=store.store_code,
+        store_name=header.store_name,
+        product_name=header.product_name,
+        sku=header.sku,
+        store_code=header.store_code,
         model_name=model_name,
-        model_version=version if issue is not None else None,
+        model_version=version,
         issue_date=issue,
         history_start=start,
         history_end=end,
@@ -82,6 +75,46 @@ async def forecast_series(
         forecast=forecast,
         actuals=actuals,
     )
+
+
+@dataclass(frozen=True)
+class _SeriesHeader:
+    store_name: str
+    store_code: str
+    product_name: str
+    sku: str
+    latest_sale: dt.date | None
+
+
+async def _series_header(session: AsyncSession, store_id: int, product_id: int) -> _SeriesHeader:
+    """The store's and product's names and the tenant's latest sales date, in one query;
+    :class:`NotFound` naming whichever of the two the tenant does not have."""
+    customer_id = tenant_of(session)
+    latest_sale = (
+        select(func.max(Sale.sale_date)).where(Sale.customer_id == customer_id).scalar_subquery()
+    )
+    row = (
+        await session.execute(
+            select(
+                Store.name.label("store_name"),
+                Store.store_code,
+                Product.name.label("product_name"),
+                Product.product_code.label("sku"),
+                latest_sale.label("latest_sale"),
+            )
+            .select_from(Store)
+            .outerjoin(
+                Product,
+                and_(Product.customer_id == customer_id, Product.product_id == product_id),
+            )
+            .where(Store.customer_id == customer_id, Store.store_id == store_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no store {store_id} for this tenant")
+    if row.sku is None:
+        raise NotFound(f"no product {product_id} for this tenant")
+    return _SeriesHeader(*row)
 
 
 async def _history(
@@ -143,8 +176,17 @@ async def _actuals(
         .group_by(a.forecast_date)
         .subquery()
     )
-    rows = await session.scalars(
-        select(a)
+    rows = await session.execute(
+        select(
+            a.forecast_date,
+            a.issue_date,
+            a.model_version,
+            a.forecasted_demand,
+            a.actual_demand,
+            a.absolute_error,
+            a.within_interval,
+            a.stockout,
+        )
         .join(
             newest,
             and_(newest.c.forecast_date == a.forecast_date, newest.c.issue_date == a.issue_date),
@@ -168,33 +210,69 @@ async def _actuals(
 
 
 async def _latest_forecast(
-    session: AsyncSession, store_id: int, product_id: int, model_name: str, version: str
-) -> tuple[dt.date | None, list[SeriesForecastPoint]]:
-    """The latest issue of ``version``'s forecasts of the series, by date."""
-    f = DemandForecast
+    session: AsyncSession,
+    store_id: int,
+    product_id: int,
+    model_name: str,
+    customer_id: uuid.UUID,
+) -> tuple[str | None, dt.date | None, list[SeriesForecastPoint]]:
+    """The champion's version, its latest issue date and that issue's forecasts of the
+    series, by date (``None, None, []`` without a champion or its forecasts).
+
+    One query: the champion (the newest version in that status, as
+    :func:`shelfops.registry.service.champion` picks it) and its latest issue are
+    subqueries of the forecast read."""
+    v, f = ModelVersion, DemandForecast
+    champion = (
+        select(v.version)
+        .where(
+            v.customer_id == customer_id,
+            v.model_name == model_name,
+            v.status == ModelStatus.CHAMPION.value,
+        )
+        .order_by(v.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     base = (
-        f.customer_id == tenant_of(session),
+        f.customer_id == customer_id,
         f.store_id == store_id,
         f.product_id == product_id,
         f.model_name == model_name,
-        f.model_version == version,
+        f.model_version == champion,
     )
-    issue: dt.date | None = await session.scalar(select(func.max(f.issue_date)).where(*base))
-    if issue is None:
-        return None, []
-    rows = await session.scalars(
-        select(f).where(*base, f.issue_date == issue).order_by(f.forecast_date)
-    )
-    return issue, [
-        SeriesForecastPoint(
-            date=row.forecast_date,
-            mean=row.forecasted_demand,
-            lower=row.lower_bound,
-            upper=row.upper_bound,
-            quantiles={k: float(v) for k, v in (row.quantiles or {}).items() if v is not None},
+    latest_issue = select(func.max(f.issue_date)).where(*base).scalar_subquery()
+    rows = (
+        await session.execute(
+            select(
+                f.model_version,
+                f.issue_date,
+                f.forecast_date,
+                f.forecasted_demand,
+                f.lower_bound,
+                f.upper_bound,
+                f.quantiles,
+            )
+            .where(*base, f.issue_date == latest_issue)
+            .order_by(f.forecast_date)
         )
-        for row in rows
-    ]
+    ).all()
+    if not rows:
+        return None, None, []
+    return (
+        rows[0].model_version,
+        rows[0].issue_date,
+        [
+            SeriesForecastPoint(
+                date=row.forecast_date,
+                mean=row.forecasted_demand,
+                lower=row.lower_bound,
+                upper=row.upper_bound,
+                quantiles={k: float(x) for k, x in (row.quantiles or {}).items() if x is not None},
+            )
+            for row in rows
+        ],
+    )
 
 
 async def accuracy_trend(
