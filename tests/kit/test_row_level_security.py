@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings
-from shelfops.kit.db import tenant_transaction
+from shelfops.kit.db import create_engine, tenant_transaction
 from shelfops.models import Store
 from tests.conftest import Tenant
 
@@ -43,6 +43,30 @@ async def test_app_role_is_not_superuser_and_owns_nothing(app_role_dsn: str) -> 
         ).fetchone()
     assert row == (False, False)
     assert owned == (0,)
+
+
+async def test_a_new_connection_keeps_the_app_role_after_its_first_transaction_rolls_back(
+    migrated: Settings, backend: str
+) -> None:
+    # SET ROLE runs when the pool opens a connection. Once, it ran inside the transaction
+    # the driver opened for it, so the first request's rollback undid it and the pooled
+    # connection went on as the login role (a superuser here), outside row-level security.
+    if backend != "postgres":
+        pytest.skip("row-level security exists only on PostgreSQL")
+    engine = create_engine(migrated)
+    backends = set()
+    try:
+        for _ in range(2):
+            async with engine.connect() as connection:
+                role, backend_pid = (
+                    await connection.execute(text("SELECT current_user, pg_backend_pid()"))
+                ).one()
+                assert role == migrated.db_app_role
+                backends.add(backend_pid)
+                await connection.rollback()
+        assert len(backends) == 1  # the same pooled connection both times
+    finally:
+        await engine.dispose()
 
 
 async def test_hand_written_sql_cannot_read_or_change_another_tenant(

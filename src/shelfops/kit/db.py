@@ -59,6 +59,11 @@ def create_engine(
             cursor = dbapi_connection.cursor()
             cursor.execute(f'SET ROLE "{role}"')
             cursor.close()
+            # The driver opened a transaction for the statement; commit it now. Left
+            # open, it would become the first request's transaction, and a rollback
+            # there would undo SET ROLE: the connection would go on as the login role,
+            # outside row-level security, for the rest of its life in the pool.
+            dbapi_connection.commit()
 
         event.listen(engine.sync_engine, "connect", _set_role)
     return engine
