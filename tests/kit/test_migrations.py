@@ -11,11 +11,11 @@ from shelfops.kit import migrate
 from shelfops.kit.db import create_engine
 from shelfops.models import Base
 
-HEAD = "0008"
+HEAD = "0009"
 # The revision one step below head.
-BEFORE_HEAD = "0007"
-# Tables the head revision creates (each with its own row-level security policy): 0008
-# only adds indexes and one generated column to existing tables.
+BEFORE_HEAD = "0008"
+# Tables the head revision creates (each with its own row-level security policy): 0009
+# only adds an index to an existing table.
 TABLES_IN_HEAD = 0
 
 

@@ -7,10 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings
-from shelfops.models import Role
+from shelfops.kit.db import tenant_transaction
+from shelfops.models import Product, ReorderPolicy, Role
 from shelfops.replenishment.service import run_replenishment
 from tests.conftest import Tenant
 from tests.replenishment import db_helpers as h
@@ -109,6 +111,52 @@ async def test_list_filters_search_sort_and_pages(
     pages = [await _get(client, tenant_a, limit=2, offset=o) for o in (0, 2, 4)]
     assert all(p["total"] == 6 and p["limit"] == 2 for p in pages)
     assert [code for p in pages for code in _codes(p)] == _codes(body)
+
+
+async def test_value_sort_pages_with_ties_no_counts_and_a_free_product(
+    sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant, client: httpx.AsyncClient
+) -> None:
+    # PostgreSQL reads the highest values product by product (repository._highest_
+    # values), SQLite sorts every policy: both must give this order, worked by hand.
+    chain = await _planned(sessionmaker, migrated, tenant_a)
+    stored = await h.policies(sessionmaker, chain)
+    on_hand = {
+        ("S1", "P1"): 5.0,  # value 10 (P1 costs 2)
+        ("S2", "P1"): None,  # no count: value 0, on hand 0
+        ("S1", "P2"): 2.0,  # value 10 (P2 costs 5): ties S1|P1, which has more on hand
+        ("S2", "P2"): 0.0,  # value 0, on hand 0: ties S2|P1, ordered by id
+        ("S1", "P3"): 40.0,  # P3 made free below: value 0, on hand 40
+        ("S2", "P3"): 3.0,  # value 0, on hand 3
+    }
+    async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+        for code, units in on_hand.items():
+            policy = stored[code]
+            details = {k: v for k, v in (policy.details or {}).items() if k != "on_hand"}
+            if units is not None:
+                details["on_hand"] = units
+            await session.execute(
+                update(ReorderPolicy)
+                .where(ReorderPolicy.policy_id == policy.policy_id)
+                .values(details=details)
+            )
+        await session.execute(
+            update(Product).where(Product.product_id == chain.products["P3"]).values(unit_cost=0.0)
+        )
+    lower_id_first = sorted([("S2", "P1"), ("S2", "P2")], key=lambda code: stored[code].policy_id)
+    expected = ["S1|P1", "S1|P2", "S1|P3", "S2|P3"] + ["|".join(c) for c in lower_id_first]
+
+    whole = await _get(client, tenant_a, sort="value")
+    assert _codes(whole) == expected
+    value = {"S1|P1": 10.0, "S1|P2": 10.0, "S1|P3": 0.0, "S2|P3": 0.0, "S2|P2": 0.0}
+    assert [i["on_hand_value"] for i in whole["items"]] == [value.get(c) for c in expected]
+    for limit in (1, 2, 4):
+        for offset in range(0, 7):
+            page = await _get(client, tenant_a, sort="value", limit=limit, offset=offset)
+            assert _codes(page) == expected[offset : offset + limit], (limit, offset)
+    dairy = [c for c in expected if c.endswith(("P1", "P2"))]
+    for offset in range(0, 5):
+        page = await _get(client, tenant_a, sort="value", category="Dairy", limit=1, offset=offset)
+        assert _codes(page) == dairy[offset : offset + 1] and page["total"] == 4
 
 
 async def test_bad_filters_are_422_naming_the_parameter(

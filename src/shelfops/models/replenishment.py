@@ -54,6 +54,8 @@ SEVERITY_RANK_SQL = (
 #: ``reorder_policies.on_hand``: the number at ``details.on_hand`` (NULL when absent), the
 #: same expression on PostgreSQL (jsonb) and SQLite (3.38+, which has ``->>``).
 ON_HAND_SQL = "CAST(details ->> 'on_hand' AS FLOAT)"
+#: The on hand a value sort orders by (no count values as zero), highest first.
+STOCK_DESC_SQL = "coalesce(on_hand, 0.0) DESC"
 
 
 class ReorderPolicy(TenantMixin, Timestamped, Base):
@@ -80,6 +82,16 @@ class ReorderPolicy(TenantMixin, Timestamped, Base):
             "customer_id",
             "product_id",
             "on_hand",
+            "policy_id",
+        ),
+        # The inventory list by on-hand value, highest first: each product's policies in
+        # that order (value = on hand × the product's one unit cost), so a page takes the
+        # first rows of each product instead of sorting all of them.
+        Index(
+            "ix_reorder_policies_customer_id_product_id_stock_desc",
+            "customer_id",
+            "product_id",
+            text(STOCK_DESC_SQL),
             "policy_id",
         ),
     )

@@ -40,6 +40,7 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shelfops.kit.totals import recent_totals
 from shelfops.models import (
     Alert,
     AlertStatus,
@@ -105,6 +106,21 @@ def _narrow(query: Query, store: Any, product: Any, series: Series) -> Query:
 async def _total(session: AsyncSession, query: Query) -> int:
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     return int(total or 0)
+
+
+async def _recent_total(
+    session: AsyncSession, *, customer_id: uuid.UUID, key: tuple[Any, ...], count: Query
+) -> int:
+    """The value of the ``count`` query, or a recent one of the same tenant, list and
+    filters when it is large (see :mod:`shelfops.kit.totals`)."""
+
+    async def counted() -> int:
+        return int(await session.scalar(count) or 0)
+
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    return await recent_totals.total(
+        database=database, customer_id=customer_id, key=key, count=counted
+    )
 
 
 # --- the daily job: reads ---------------------------------------------------------------
@@ -770,9 +786,61 @@ def _policy_rows(customer_id: uuid.UUID) -> Query:
     )
 
 
+#: The deepest page (offset + limit) of the value sort read product by product.
+VALUE_TOP_MAX = 5_000
+
+
+def _stock() -> ColumnElement[Any]:
+    # ``on_hand`` is the database's copy of ``details.on_hand`` (a generated column); no
+    # count is valued as nothing. The very expression of ix_reorder_policies_customer_
+    # id_product_id_stock_desc.
+    return func.coalesce(ReorderPolicy.on_hand, 0.0)
+
+
 def _value() -> ColumnElement[Any]:
-    # ``on_hand`` is the database's copy of ``details.on_hand`` (a generated column).
-    return func.coalesce(ReorderPolicy.on_hand, 0.0) * Product.unit_cost
+    return _stock() * Product.unit_cost
+
+
+def _highest_values(
+    customer_id: uuid.UUID, product_filters: Sequence[ColumnElement[bool]], top: int
+) -> Any:
+    """``policy_id, value, stock`` of candidates holding every one of the ``top``
+    policies of highest value (then on hand, then lowest id) among the matching
+    products (PostgreSQL: ``LATERAL``).
+
+    A unit cost is one per product and never negative (a check constraint). For a
+    product that costs something, value order is on-hand order, so its first ``top``
+    rows of ix_reorder_policies_customer_id_product_id_stock_desc hold all of its
+    policies that can be on the page: ``top`` rows per product instead of every row. The
+    policies of products that cost nothing are all worth 0 and are ordered by on hand
+    among themselves, so their first ``top`` are read as one set."""
+    r, p = ReorderPolicy, Product
+    stock = _stock()
+    per_product = (
+        select(r.policy_id, stock.label("stock"))
+        .where(r.customer_id == customer_id, r.product_id == p.product_id)
+        .order_by(stock.desc(), r.policy_id)
+        .limit(top)
+        .lateral("per_product")
+    )
+    costing = (
+        select(
+            per_product.c.policy_id,
+            (per_product.c.stock * p.unit_cost).label("value"),
+            per_product.c.stock,
+        )
+        .select_from(p)
+        .join(per_product, literal(True))
+        .where(p.customer_id == customer_id, p.unit_cost > 0, *product_filters)
+    )
+    free = (
+        select(r.policy_id, literal(0.0).label("value"), stock.label("stock"))
+        .join(p, and_(p.product_id == r.product_id, p.customer_id == customer_id))
+        .where(r.customer_id == customer_id, p.unit_cost <= 0, *product_filters)
+        .order_by(stock.desc(), r.policy_id)
+        .limit(top)
+    )
+    return costing.union_all(free).subquery("candidates")
 
 
 async def list_policies(
@@ -790,10 +858,12 @@ async def list_policies(
     limit: int,
     offset: int,
 ) -> tuple[list[PolicyRow], int]:
-    """One page of policies with their store and product, and the number matching.
+    """One page of policies with their store and product, and the number matching (a
+    large number may be a few seconds old: :mod:`shelfops.kit.totals`).
 
     Sorted by ``sort`` (``days_of_supply``, ``value`` = on hand × unit cost, or
-    ``product_code``; nulls last either way), then by policy id so pages are stable."""
+    ``product_code``; nulls last either way; equal values by on hand), then by policy id
+    so pages are stable."""
     r, p = ReorderPolicy, Product
     filters: list[ColumnElement[bool]] = []
     if status is not None:
@@ -813,8 +883,11 @@ async def list_policies(
         product_filters.append(
             p.product_code.ilike(pattern, escape="\\") | p.name.ilike(pattern, escape="\\")
         )
-    total = await _count_policies(
-        session, customer_id=customer_id, filters=filters, product_filters=product_filters
+    total = await _recent_total(
+        session,
+        customer_id=customer_id,
+        key=("policies", status, store_id, product_id, category, q, overridden),
+        count=_count_policies(customer_id, filters=filters, product_filters=product_filters),
     )
     keys: dict[str, Any] = {
         "days_of_supply": r.days_of_supply,
@@ -825,40 +898,52 @@ async def list_policies(
     # Nulls last (the same order as ``key IS NULL, key``), spelled so that the default
     # order, days of supply ascending then policy id, is the order of the index
     # ix_reorder_policies_customer_id_days_of_supply: a page is its first rows.
-    ordered = (key.desc() if descending else key.asc()).nulls_last()
+    ordered = [(key.desc() if descending else key.asc()).nulls_last()]
+    if sort == "value":
+        # Equal values are ordered by on hand (the unit cost only scales it), so that
+        # within one product the order is that of its on hand.
+        ordered.append(_stock().desc() if descending else _stock().asc())
+    ordered.append(r.policy_id)
     query = _policy_rows(customer_id)
     if sort == "value":
-        # Pick the page's policy ids first, from ix_reorder_policies_customer_id_product_
-        # id_on_hand and the products (unit cost) alone, then read those rows: sorting
-        # by value otherwise reads every matching policy's whole row. The store join
-        # never drops a policy (see _count_policies), so the page is the same.
-        page = (
-            select(r.policy_id)
-            .join(p, and_(p.product_id == r.product_id, p.customer_id == customer_id))
-            .where(r.customer_id == customer_id, *filters, *product_filters)
-            .order_by(ordered, r.policy_id)
-            .limit(limit)
-            .offset(offset)
+        # Pick the page's policy ids first, from the policies' indexes and the products
+        # (unit cost) alone, then read those rows: sorting by value otherwise reads
+        # every matching policy's whole row. The store join never drops a policy (see
+        # _count_policies), so the page is the same.
+        fast = (
+            descending
+            and not filters
+            and offset + limit <= VALUE_TOP_MAX
+            and session.get_bind().dialect.name == "postgresql"
         )
-        query = query.where(r.policy_id.in_(page.scalar_subquery()))
-        rows = await session.execute(query.order_by(ordered, r.policy_id))
+        if fast:
+            page = _highest_values(customer_id, product_filters, offset + limit)
+            ids = select(page.c.policy_id).order_by(
+                page.c.value.desc(), page.c.stock.desc(), page.c.policy_id
+            )
+        else:
+            ids = (
+                select(r.policy_id)
+                .join(p, and_(p.product_id == r.product_id, p.customer_id == customer_id))
+                .where(r.customer_id == customer_id, *filters, *product_filters)
+                .order_by(*ordered)
+            )
+        page_ids = ids.limit(limit).offset(offset).scalar_subquery()
+        rows = await session.execute(query.where(r.policy_id.in_(page_ids)).order_by(*ordered))
     else:
         query = query.where(*filters, *product_filters)
-        rows = await session.execute(
-            query.order_by(ordered, r.policy_id).limit(limit).offset(offset)
-        )
+        rows = await session.execute(query.order_by(*ordered).limit(limit).offset(offset))
     return [tuple(row) for row in rows], total
 
 
-async def _count_policies(
-    session: AsyncSession,
-    *,
+def _count_policies(
     customer_id: uuid.UUID,
+    *,
     filters: Sequence[ColumnElement[bool]],
     product_filters: Sequence[ColumnElement[bool]],
-) -> int:
-    """How many of the tenant's policies match, counted on ``reorder_policies`` (joined
-    to products only when a product column filters).
+) -> Query:
+    """The count of the tenant's matching policies, on ``reorder_policies`` (joined to
+    products only when a product column filters).
 
     The list joins each policy to its store and product for their codes. Those joins
     never drop a policy: the foreign keys guarantee both exist, and the daily job writes
@@ -869,8 +954,7 @@ async def _count_policies(
     query = select(func.count()).select_from(r)
     if product_filters:
         query = query.join(p, and_(p.product_id == r.product_id, p.customer_id == customer_id))
-    query = query.where(r.customer_id == customer_id, *filters, *product_filters)
-    return int(await session.scalar(query) or 0)
+    return query.where(r.customer_id == customer_id, *filters, *product_filters)
 
 
 async def inventory_summary(
@@ -1059,7 +1143,8 @@ async def list_alerts(
     limit: int,
     offset: int,
 ) -> tuple[list[AlertRow], int]:
-    """One page of stock alerts, most severe first, then newest, and the number matching."""
+    """One page of stock alerts, most severe first, then newest, and the number matching
+    (a large number may be a few seconds old: :mod:`shelfops.kit.totals`)."""
     filters: list[ColumnElement[bool]] = [Alert.customer_id == customer_id]
     if statuses:
         filters.append(Alert.status.in_(statuses))
@@ -1073,7 +1158,12 @@ async def list_alerts(
         filters.append(Alert.product_id == product_id)
     # Counted on alerts alone: the store and product are outer joins on primary keys, so
     # they never add or drop a row, and without them the count reads only an index.
-    total = int(await session.scalar(select(func.count()).select_from(Alert).where(*filters)) or 0)
+    total = await _recent_total(
+        session,
+        customer_id=customer_id,
+        key=("alerts", tuple(statuses or ()), alert_type, severity, store_id, product_id),
+        count=select(func.count()).select_from(Alert).where(*filters),
+    )
     query = _alert_rows(customer_id).where(*filters)
     # With one severity asked for, its rank is the same on every row: ordering by it
     # changes nothing, and leaving it out lets ix_alerts_customer_severity_created serve.

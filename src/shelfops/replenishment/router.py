@@ -82,7 +82,8 @@ async def list_inventory(
     Filters: `status`, `store_id`, `product_id`, `category`, and `q` (text in the product
     code or name). `sort` by `days_of_supply` (default, most urgent first), `value`
     (on-hand value, largest first) or `product_code`; `order` reverses. Items without
-    days of supply (no demand expected) come last. `total` counts every match.
+    days of supply (no demand expected) come last; equal values by on hand. `total`
+    counts every match (one of 10,000 or more may be up to 5 s old).
     """
     return await inventory.list_inventory(session, filters=filters)
 
@@ -95,7 +96,8 @@ async def list_reorder_policies(
     session: SessionDep, filters: Annotated[PolicyFilters, Query()]
 ) -> PolicyPage:
     """The tenant's reorder policies (one per store × product the daily job planned), by
-    product code. Filter by `store_id`, `product_id` or `overridden`."""
+    product code. Filter by `store_id`, `product_id` or `overridden`. A `total` of 10,000
+    or more may be up to 5 s old."""
     return await service.list_policies(session, filters=filters)
 
 
@@ -187,7 +189,7 @@ async def list_stock_alerts(
 ) -> StockAlertPage:
     """Stock alerts (`stockout_predicted`, `reorder_recommended`, `phantom_stock`), most
     severe first, then newest. Filter by `status` (repeatable), `type`, `severity`,
-    `store_id`, `product_id`."""
+    `store_id`, `product_id`. A `total` of 10,000 or more may be up to 5 s old."""
     return await alerts_service.list_alerts(session, filters=filters)
 
 
