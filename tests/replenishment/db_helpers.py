@@ -36,6 +36,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shelfops.config import Settings
 from shelfops.kit.db import tenant_transaction
 from shelfops.models import (
     Alert,
@@ -55,6 +56,7 @@ from shelfops.models import (
     Supplier,
 )
 from shelfops.replenishment.policy import PolicyDecision, PolicyInputs, compute_policy
+from shelfops.replenishment.service import run_replenishment
 from tests.conftest import Tenant
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -357,6 +359,13 @@ def expected(store: str, product: str, **changes: Any) -> PolicyDecision:
 
 
 PLANNED = [("S1", "P1"), ("S1", "P2"), ("S2", "P1"), ("S2", "P2"), ("S1", "P3"), ("S2", "P3")]
+
+
+async def planned(sessions: Sessions, settings: Settings, tenant: Tenant) -> Chain:
+    """Write the chain for ``tenant`` and run the daily replenishment job on it."""
+    chain = await build_chain(sessions, tenant)
+    await run_replenishment(sessions, settings, customer_id=tenant.customer_id, as_of=AS_OF)
+    return chain
 
 
 async def policies(sessions: Sessions, chain: Chain) -> dict[tuple[str, str], ReorderPolicy]:

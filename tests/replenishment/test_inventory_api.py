@@ -13,19 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shelfops.config import Settings
 from shelfops.kit.db import tenant_transaction
 from shelfops.models import Product, ReorderPolicy, Role
-from shelfops.replenishment.service import run_replenishment
 from tests.conftest import Tenant
 from tests.replenishment import db_helpers as h
 
 Sessions = async_sessionmaker[AsyncSession]
 API = "/api/v1/inventory"
 COST = {"P1": 2.0, "P2": 5.0, "P3": 1.0}
-
-
-async def _planned(sessions: Sessions, settings: Settings, tenant: Tenant) -> h.Chain:
-    chain = await h.build_chain(sessions, tenant)
-    await run_replenishment(sessions, settings, customer_id=tenant.customer_id, as_of=h.AS_OF)
-    return chain
 
 
 async def _get(client: httpx.AsyncClient, tenant: Tenant, path: str = "", **params: Any) -> Any:
@@ -41,7 +34,7 @@ def _codes(body: dict[str, Any]) -> list[str]:
 async def test_summary_counts_statuses_value_and_items_below_reorder_point(
     sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant, client: httpx.AsyncClient
 ) -> None:
-    chain = await _planned(sessionmaker, migrated, tenant_a)
+    chain = await h.planned(sessionmaker, migrated, tenant_a)
     stored = await h.policies(sessionmaker, chain)
 
     body = await _get(client, tenant_a, "/summary")
@@ -71,7 +64,7 @@ async def test_summary_counts_statuses_value_and_items_below_reorder_point(
 async def test_list_filters_search_sort_and_pages(
     sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant, client: httpx.AsyncClient
 ) -> None:
-    chain = await _planned(sessionmaker, migrated, tenant_a)
+    chain = await h.planned(sessionmaker, migrated, tenant_a)
     stored = await h.policies(sessionmaker, chain)
 
     # Default: the fewest days of supply first.
@@ -118,7 +111,7 @@ async def test_value_sort_pages_with_ties_no_counts_and_a_free_product(
 ) -> None:
     # PostgreSQL reads the highest values product by product (repository._highest_
     # values), SQLite sorts every policy: both must give this order, worked by hand.
-    chain = await _planned(sessionmaker, migrated, tenant_a)
+    chain = await h.planned(sessionmaker, migrated, tenant_a)
     stored = await h.policies(sessionmaker, chain)
     on_hand = {
         ("S1", "P1"): 5.0,  # value 10 (P1 costs 2)
@@ -183,7 +176,7 @@ async def test_inventory_is_per_tenant_and_needs_a_key(
     tenant_b: Tenant,
     client: httpx.AsyncClient,
 ) -> None:
-    chain = await _planned(sessionmaker, migrated, tenant_a)
+    chain = await h.planned(sessionmaker, migrated, tenant_a)
     other = await _get(client, tenant_b)
     assert other["total"] == 0 and other["items"] == []
     # Filtering by another tenant's store finds nothing rather than its rows.

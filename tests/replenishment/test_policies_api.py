@@ -25,12 +25,6 @@ API = "/api/v1/reorder-policies"
 TARGETS = "/api/v1/service-level-targets"
 
 
-async def _planned(sessions: Sessions, settings: Settings, tenant: Tenant) -> h.Chain:
-    chain = await h.build_chain(sessions, tenant)
-    await run_replenishment(sessions, settings, customer_id=tenant.customer_id, as_of=h.AS_OF)
-    return chain
-
-
 async def _policy_id(sessions: Sessions, chain: h.Chain, store: str, product: str) -> int:
     return (await h.policies(sessions, chain))[(store, product)].policy_id
 
@@ -57,7 +51,7 @@ def _fields(response: httpx.Response) -> list[str]:
 async def test_policies_list_and_read_with_their_inputs(
     sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant, client: httpx.AsyncClient
 ) -> None:
-    chain = await _planned(sessionmaker, migrated, tenant_a)
+    chain = await h.planned(sessionmaker, migrated, tenant_a)
     viewer = tenant_a.headers(Role.VIEWER)
 
     body = (await client.get(API, headers=viewer)).json()
@@ -85,7 +79,7 @@ async def test_policies_list_and_read_with_their_inputs(
 async def test_override_validates_records_and_recomputes(
     sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant, client: httpx.AsyncClient
 ) -> None:
-    chain = await _planned(sessionmaker, migrated, tenant_a)
+    chain = await h.planned(sessionmaker, migrated, tenant_a)
     policy_id = await _policy_id(sessionmaker, chain, "S1", "P1")
     url = f"{API}/{policy_id}"
     planner = tenant_a.headers(Role.PLANNER)
@@ -154,7 +148,7 @@ async def test_override_validates_records_and_recomputes(
 async def test_fill_rate_override_uses_the_fill_rate_formula(
     sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant, client: httpx.AsyncClient
 ) -> None:
-    chain = await _planned(sessionmaker, migrated, tenant_a)
+    chain = await h.planned(sessionmaker, migrated, tenant_a)
     policy_id = await _policy_id(sessionmaker, chain, "S2", "P1")
     response = await client.patch(
         f"{API}/{policy_id}",
@@ -175,7 +169,7 @@ async def test_other_tenants_policies_are_404(
     tenant_b: Tenant,
     client: httpx.AsyncClient,
 ) -> None:
-    chain = await _planned(sessionmaker, migrated, tenant_a)
+    chain = await h.planned(sessionmaker, migrated, tenant_a)
     policy_id = await _policy_id(sessionmaker, chain, "S1", "P1")
     b = tenant_b.headers(Role.ADMIN)
     assert (await client.get(f"{API}/{policy_id}", headers=b)).status_code == 404

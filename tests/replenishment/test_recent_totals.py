@@ -16,7 +16,6 @@ from shelfops.kit.db import tenant_transaction
 from shelfops.kit.totals import RecentTotals
 from shelfops.models import Alert, ReorderPolicy, Role
 from shelfops.replenishment import repository
-from shelfops.replenishment.service import run_replenishment
 from tests.conftest import Tenant
 from tests.replenishment import db_helpers as h
 
@@ -113,8 +112,7 @@ async def test_inventory_total_lags_its_rows_for_at_most_the_ttl(
     client: httpx.AsyncClient,
     clock: Clock,
 ) -> None:
-    chain = await h.build_chain(sessionmaker, tenant_a)
-    await run_replenishment(sessionmaker, migrated, customer_id=tenant_a.customer_id, as_of=h.AS_OF)
+    chain = await h.planned(sessionmaker, migrated, tenant_a)
     s1 = chain.stores["S1"]
     first = await _get(client, tenant_a, "/api/v1/inventory")
     assert first["total"] == 6
@@ -143,8 +141,7 @@ async def test_alert_total_lags_for_at_most_the_ttl_and_small_ones_never(
     client: httpx.AsyncClient,
     clock: Clock,
 ) -> None:
-    chain = await h.build_chain(sessionmaker, tenant_a)
-    await run_replenishment(sessionmaker, migrated, customer_id=tenant_a.customer_id, as_of=h.AS_OF)
+    chain = await h.planned(sessionmaker, migrated, tenant_a)
     stored = await h.alerts(sessionmaker, tenant_a)
     s2 = chain.stores["S2"]
     open_s2 = [a for a in stored if a.store_id == s2]

@@ -16,18 +16,11 @@ from shelfops.kit.db import tenant_transaction
 from shelfops.models import AuditLog, Role
 from shelfops.models.base import utcnow
 from shelfops.replenishment import repository
-from shelfops.replenishment.service import run_replenishment
 from tests.conftest import Tenant
 from tests.replenishment import db_helpers as h
 
 Sessions = async_sessionmaker[AsyncSession]
 API = "/api/v1/alerts"
-
-
-async def _planned(sessions: Sessions, settings: Settings, tenant: Tenant) -> h.Chain:
-    chain = await h.build_chain(sessions, tenant)
-    await run_replenishment(sessions, settings, customer_id=tenant.customer_id, as_of=h.AS_OF)
-    return chain
 
 
 async def _list(client: httpx.AsyncClient, tenant: Tenant, **params: Any) -> dict[str, Any]:
@@ -47,7 +40,7 @@ async def _alert_id(client: httpx.AsyncClient, tenant: Tenant, key: str) -> str:
 async def test_alerts_list_most_severe_first_with_filters(
     sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant, client: httpx.AsyncClient
 ) -> None:
-    chain = await _planned(sessionmaker, migrated, tenant_a)
+    chain = await h.planned(sessionmaker, migrated, tenant_a)
     stored = await h.alerts(sessionmaker, tenant_a)
 
     body = await _list(client, tenant_a)
@@ -82,7 +75,7 @@ async def test_alerts_list_most_severe_first_with_filters(
 async def test_alert_flows_and_illegal_moves(
     sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant, client: httpx.AsyncClient
 ) -> None:
-    chain = await _planned(sessionmaker, migrated, tenant_a)
+    chain = await h.planned(sessionmaker, migrated, tenant_a)
     planner = tenant_a.headers(Role.PLANNER)
     s1p1 = f"{chain.stores['S1']}:{chain.products['P1']}"
     s2p2 = f"{chain.stores['S2']}:{chain.products['P2']}"
@@ -145,7 +138,7 @@ async def test_alert_actions_need_a_planner_and_the_tenants_own_alert(
     tenant_b: Tenant,
     client: httpx.AsyncClient,
 ) -> None:
-    await _planned(sessionmaker, migrated, tenant_a)
+    await h.planned(sessionmaker, migrated, tenant_a)
     alert_id = (await _list(client, tenant_a))["items"][0]["alert_id"]
 
     viewer = await client.patch(
