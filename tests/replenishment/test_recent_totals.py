@@ -141,11 +141,9 @@ async def test_alert_total_lags_for_at_most_the_ttl_and_small_ones_never(
     client: httpx.AsyncClient,
     clock: Clock,
 ) -> None:
-    chain = await h.planned(sessionmaker, migrated, tenant_a)
+    await h.planned(sessionmaker, migrated, tenant_a)
     stored = await h.alerts(sessionmaker, tenant_a)
-    s2 = chain.stores["S2"]
-    open_s2 = [a for a in stored if a.store_id == s2]
-    assert len(stored) >= 3 and len(open_s2) >= 2
+    assert len(stored) >= 3
     assert (await _get(client, tenant_a, "/api/v1/alerts", status="open"))["total"] == len(stored)
     # Only one alert of the product's kind at the store: below the threshold, never kept.
     one = stored[0]

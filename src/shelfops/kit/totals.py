@@ -47,7 +47,7 @@ class RecentTotals:
     async def total(
         self,
         *,
-        database: str,
+        database: Hashable,
         customer_id: uuid.UUID,
         key: Hashable,
         count: Callable[[], Awaitable[int]],
@@ -62,10 +62,6 @@ class RecentTotals:
         if total >= self.min_cached:
             self._cache[entry] = total
         return total
-
-    def clear(self) -> None:
-        """Forget every kept total."""
-        self._cache.clear()
 
 
 #: The process's totals, shared by the list pages of every request.

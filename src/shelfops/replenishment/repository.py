@@ -117,7 +117,8 @@ async def _recent_total(
     async def counted() -> int:
         return int(await session.scalar(count) or 0)
 
-    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    # The engine's URL names the database (a hashable value, compared, never rendered).
+    database = session.get_bind().engine.url
     return await recent_totals.total(
         database=database, customer_id=customer_id, key=key, count=counted
     )
@@ -898,14 +899,12 @@ async def list_policies(
     # Nulls last (the same order as ``key IS NULL, key``), spelled so that the default
     # order, days of supply ascending then policy id, is the order of the index
     # ix_reorder_policies_customer_id_days_of_supply: a page is its first rows.
-    ordered = [(key.desc() if descending else key.asc()).nulls_last()]
+    ordered = [(key.desc() if descending else key.asc()).nulls_last(), r.policy_id]
+    query = _policy_rows(customer_id)
     if sort == "value":
         # Equal values are ordered by on hand (the unit cost only scales it), so that
         # within one product the order is that of its on hand.
-        ordered.append(_stock().desc() if descending else _stock().asc())
-    ordered.append(r.policy_id)
-    query = _policy_rows(customer_id)
-    if sort == "value":
+        ordered.insert(1, _stock().desc() if descending else _stock().asc())
         # Pick the page's policy ids first, from the policies' indexes and the products
         # (unit cost) alone, then read those rows: sorting by value otherwise reads
         # every matching policy's whole row. The store join never drops a policy (see
