@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings
 from shelfops.kit.db import create_engine, tenant_transaction
-from shelfops.models import Store
+from shelfops.models import Role, Store
+from shelfops.tenants import service as tenants
 from tests.conftest import Tenant
 
 
@@ -133,3 +134,46 @@ async def test_application_sessions_are_bound_to_their_tenant(
         role = (await session.execute(text("SELECT current_user"))).scalar_one()
     assert {str(r[0]) for r in rows} == {str(tenant_a.customer_id)}
     assert role == migrated.db_app_role
+
+
+async def test_authentication_binds_the_tenant_in_its_one_statement(
+    migrated: Settings,
+    backend: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tenant_a: Tenant,
+    tenant_b: Tenant,
+) -> None:
+    """The key lookup is the transaction's only binding statement on PostgreSQL (migration
+    0010), and what follows in that transaction still sees only the key's tenant."""
+    await _add_store(sessionmaker, tenant_a, "A-3")
+    await _add_store(sessionmaker, tenant_b, "B-3")
+    statements: list[str] = []
+
+    def _record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    engine = sessionmaker.kw["bind"]
+    event.listen(engine.sync_engine, "before_cursor_execute", _record)
+    try:
+        async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+            principal = await tenants.authenticate(session, tenant_a.keys[Role.VIEWER])
+            rows = (await session.execute(text("SELECT DISTINCT customer_id FROM stores"))).all()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", _record)
+    assert principal.customer_id == tenant_a.customer_id
+    assert principal.role is Role.VIEWER
+    if backend == "postgres":
+        # No set_config of its own before the lookup: the lookup set the tenant.
+        assert len(statements) == 2 and "shelfops_authenticate" in statements[0], statements
+        assert {str(r[0]) for r in rows} == {str(tenant_a.customer_id)}
+    else:
+        assert "set_config" not in " ".join(statements)
+
+
+async def test_a_key_presented_in_another_tenants_session_is_refused(
+    sessionmaker: async_sessionmaker[AsyncSession], tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    """Binding B's session to A's tenant through A's key would be a programming error."""
+    async with tenant_transaction(sessionmaker, tenant_b.customer_id) as session:
+        with pytest.raises(RuntimeError, match="another tenant"):
+            await tenants.authenticate(session, tenant_a.keys[Role.VIEWER])

@@ -26,13 +26,16 @@ _bearer = HTTPBearer(auto_error=False, description="A ShelfOps API key")
 log = logging.getLogger(__name__)
 
 
-def get_settings_dep(request: Request) -> Settings:
+# The dependencies below are ``async`` although they do not wait: FastAPI runs a plain
+# ``def`` dependency in its thread pool, a hand-off that cost every request more than the
+# attribute read itself (profiled under bench/api_load.py).
+async def get_settings_dep(request: Request) -> Settings:
     """The app's settings (built by the app factory)."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     """The app's session factory (built in the lifespan, per process)."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     return sessionmaker

@@ -12,12 +12,13 @@ the API's lifespan, a CLI command or a worker's init hook.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -30,6 +31,9 @@ from sqlalchemy.pool import NullPool
 from shelfops.config import Settings
 
 TENANT_SETTING = "app.current_customer_id"
+#: ``session.info`` flag: the next transaction's first statement sets the tenant itself
+#: (see :func:`first_statement_binds_tenant`).
+_FIRST_STATEMENT_BINDS = "first_statement_binds_tenant"
 
 
 def create_engine(
@@ -50,8 +54,12 @@ def create_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
+        # No pool_pre_ping: the asyncpg dialect's ping is BEGIN, an empty statement and
+        # ROLLBACK, three round trips before every request's own, which under load cost
+        # more than any query (bench/api_load.py). _refuse_closed_connection catches
+        # what the ping was for without a round trip.
     )
+    event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
     if as_app_role and settings.db_app_role:
         role = settings.db_app_role
 
@@ -67,6 +75,22 @@ def create_engine(
 
         event.listen(engine.sync_engine, "connect", _set_role)
     return engine
+
+
+def _refuse_closed_connection(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Hand out no pooled connection whose server side has gone.
+
+    A backend that PostgreSQL ended while the connection sat idle in the pool (a restart,
+    ``pg_terminate_backend``, an idle timeout) closed its socket, and the driver saw that
+    at once: ``is_closed()`` knows it without asking the server. Raising
+    ``DisconnectionError`` makes the pool drop the connection and open a fresh one. A peer
+    that vanished without closing (a cut network) is caught by the first statement
+    instead, which fails as a clean 503 and makes the pool replace every connection
+    opened before it (see ``api/errors.py``).
+    """
+    driver_connection = record.driver_connection
+    if driver_connection is not None and driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -109,7 +133,7 @@ def _sqlite_lock_for_update(state: ORMExecuteState) -> None:
 @event.listens_for(TenantSession, "after_begin")
 def _bind_tenant(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
     customer_id = session.info.get("customer_id")
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql" or session.info.pop(_FIRST_STATEMENT_BINDS, False):
         return
     # is_local=true: the setting dies with the transaction, so a pooled connection
     # never carries one tenant's id into another tenant's request.
@@ -117,6 +141,26 @@ def _bind_tenant(session: Session, _tx: SessionTransaction, connection: Connecti
         text("SELECT set_config(:name, :value, true)"),
         {"name": TENANT_SETTING, "value": str(customer_id) if customer_id else ""},
     )
+
+
+@contextmanager
+def first_statement_binds_tenant(session: AsyncSession) -> Iterator[None]:
+    """Within this block, a transaction that begins is not bound by a statement of its
+    own, because its first statement sets the tenant itself (migration 0010's
+    ``shelfops_authenticate``); that saves a round trip on every API request.
+
+    Only for a session outside a transaction, and only around one statement that does set
+    ``app.current_customer_id`` to the session's tenant. The flag never outlives the block,
+    so no later transaction goes unbound (and one that did would see no rows at all).
+    """
+    if session.in_transaction():
+        yield
+        return
+    session.info[_FIRST_STATEMENT_BINDS] = True
+    try:
+        yield
+    finally:
+        session.info.pop(_FIRST_STATEMENT_BINDS, None)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

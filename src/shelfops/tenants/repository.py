@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shelfops.kit.db import first_statement_binds_tenant, tenant_of
 from shelfops.models import ApiKey, AuditLog, Customer, CustomerStatus
 
 
@@ -22,22 +24,46 @@ async def get_customer_by_slug(session: AsyncSession, slug: str) -> Customer | N
     return result.scalar_one_or_none()
 
 
-async def find_active_key(
-    session: AsyncSession, *, customer_id: uuid.UUID, digest: str
-) -> ApiKey | None:
-    """The tenant's unrevoked key with this hash, or None (also when the tenant is
-    suspended: its keys stop working without being revoked one by one)."""
-    result = await session.execute(
-        select(ApiKey)
-        .join(Customer, Customer.customer_id == ApiKey.customer_id)
-        .where(
-            ApiKey.customer_id == customer_id,
-            ApiKey.key_hash == digest,
-            ApiKey.revoked_at.is_(None),
-            Customer.status != CustomerStatus.SUSPENDED.value,
+@dataclass(frozen=True)
+class ActiveKey:
+    """What authentication needs of an unrevoked key."""
+
+    api_key_id: uuid.UUID
+    name: str
+    role: str
+    key_hash: str
+
+
+async def find_active_key(session: AsyncSession, *, digest: str) -> ActiveKey | None:
+    """The session tenant's unrevoked key with this hash, or None (also when the tenant
+    is suspended: its keys stop working without being revoked one by one).
+
+    On PostgreSQL this is the transaction's first statement when the session is fresh:
+    ``shelfops_authenticate`` (migration 0010) binds the tenant and finds the key in one
+    round trip, under row-level security."""
+    customer_id = tenant_of(session)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        with first_statement_binds_tenant(session):
+            result = await session.execute(
+                text(
+                    "SELECT api_key_id, name, role, key_hash "
+                    "FROM shelfops_authenticate(:tenant, :digest)"
+                ),
+                {"tenant": customer_id, "digest": digest},
+            )
+    else:
+        result = await session.execute(
+            select(ApiKey.api_key_id, ApiKey.name, ApiKey.role, ApiKey.key_hash)
+            .join(Customer, Customer.customer_id == ApiKey.customer_id)
+            .where(
+                ApiKey.customer_id == customer_id,
+                ApiKey.key_hash == digest,
+                ApiKey.revoked_at.is_(None),
+                Customer.status != CustomerStatus.SUSPENDED.value,
+            )
         )
-    )
-    return result.scalar_one_or_none()
+    row = result.one_or_none()
+    return None if row is None else ActiveKey(row.api_key_id, row.name, row.role, row.key_hash)
 
 
 async def list_audit_entries(

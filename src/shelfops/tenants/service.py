@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shelfops.kit.db import tenant_of
 from shelfops.kit.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from shelfops.models import ApiKey, Customer, CustomerStatus, Role
 from shelfops.tenants import keys, repository
@@ -80,15 +81,15 @@ async def authenticate(session: AsyncSession, plaintext: str) -> Principal:
     customer_id = keys.tenant_of_key(plaintext)
     if customer_id is None:
         raise Unauthorized("malformed API key")
-    row = await repository.find_active_key(
-        session, customer_id=customer_id, digest=keys.hash_key(plaintext)
-    )
+    if customer_id != tenant_of(session):
+        raise RuntimeError("the session is bound to another tenant than the key names")
+    row = await repository.find_active_key(session, digest=keys.hash_key(plaintext))
     # The row was found by its hash; comparing again in constant time costs nothing and
     # keeps the check correct should the lookup ever match loosely (collation, LIKE).
     if row is None or not keys.matches(plaintext, row.key_hash):
         raise Unauthorized("unknown or revoked API key")
     return Principal(
-        customer_id=row.customer_id,
+        customer_id=customer_id,
         api_key_id=row.api_key_id,
         key_name=row.name,
         role=Role(row.role),
