@@ -53,7 +53,11 @@ class Settings(BaseSettings):
             "row-level security applies even if the login role is privileged. Empty disables."
         ),
     )
-    db_pool_size: int = 10
+    db_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="PostgreSQL connections per process, opened as needed and kept open.",
+    )
     broker_url: str | None = Field(
         default=None, description="Celery broker; when unset, tasks run in-process."
     )
