@@ -137,7 +137,6 @@ async def test_application_sessions_are_bound_to_their_tenant(
 
 
 async def test_authentication_binds_the_tenant_in_its_one_statement(
-    migrated: Settings,
     backend: str,
     sessionmaker: async_sessionmaker[AsyncSession],
     tenant_a: Tenant,

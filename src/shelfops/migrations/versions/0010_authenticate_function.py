@@ -24,7 +24,7 @@ down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Kept in sync with ``shelfops.kit.db.TENANT_SETTING``.
+# Kept in sync with ``shelfops.kit.db.TENANT_SETTING`` and ``CustomerStatus.SUSPENDED``.
 CREATE = """
 CREATE FUNCTION shelfops_authenticate(tenant uuid, digest text)
 RETURNS TABLE (api_key_id uuid, name varchar, role varchar, key_hash varchar)
