@@ -7,6 +7,7 @@ import datetime as dt
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from shelfops.kit.db import tenant_transaction
 from shelfops.models import (
@@ -19,6 +20,7 @@ from shelfops.models import (
     Sale,
     Store,
 )
+from shelfops.monitoring.forecast_views import forecast_series
 from tests.conftest import Tenant
 from tests.monitoring.jobs_helpers import Sessions
 
@@ -249,6 +251,34 @@ async def test_series_history_forecast_and_actuals(
     )
     assert [p["date"] for p in short.json()["history"]] == ["2024-03-05"]
     assert [a["date"] for a in short.json()["actuals"]] == ["2024-03-05"]
+
+
+async def test_series_read_is_two_statements(sessionmaker: Sessions, tenant_a: Tenant) -> None:
+    """The names and latest sales day, then history, actuals and forecast as one union:
+    the dashboard's most frequent read costs two round trips besides the transaction's."""
+    ids = await _example(sessionmaker, tenant_a)
+    statements: list[str] = []
+
+    def _record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "set_config" not in statement:  # PostgreSQL's tenant binding, not the read's
+            statements.append(statement)
+
+    engine = sessionmaker.kw["bind"]
+    event.listen(engine.sync_engine, "before_cursor_execute", _record)
+    try:
+        async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+            series = await forecast_series(
+                session,
+                store_id=ids["S1"],
+                product_id=ids["P1"],
+                history_days=5,
+                model_name="demand_forecast",
+            )
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", _record)
+    assert len(statements) == 2, statements
+    assert "UNION ALL" in statements[1]
+    assert (len(series.history), len(series.forecast), len(series.actuals)) == (5, 2, 2)
 
 
 async def test_series_forecast_is_the_champions_not_a_newer_issue_of_another_version(

@@ -12,9 +12,28 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    CompoundSelect,
+    Date,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shelfops.kit.db import tenant_of
@@ -43,22 +62,29 @@ async def forecast_series(
 ) -> ForecastSeries:
     """History, latest champion forecast and scored forecasts of one store × product.
 
-    Four queries: the names with the latest sales date, the history, the scored
-    forecasts and the champion's latest forecast. This is the dashboard's most frequent
-    read, so each round trip and each ORM row it saves counts under load
-    (``bench/api_load.py``)."""
-    customer_id = tenant_of(session)
-    header = await _series_header(session, store_id, product_id)
+    Two queries: the names with the tenant's latest sales date, then the history, the
+    scored forecasts and the champion's latest forecast as one ``UNION ALL`` (its window
+    ends at that date). This is the dashboard's most frequent read, so it is cheap under
+    load (``bench/api_load.py``): both statements are built once with bound parameters
+    (:func:`_series_statements`), so a request neither rebuilds them nor recomputes their
+    cache keys, and the rows are plain tuples, not ORM objects."""
+    statements = _series_statements()
+    ids = {"customer_id": tenant_of(session), "store_id": store_id, "product_id": product_id}
+    header = (await session.execute(statements.header, ids)).first()
+    if header is None:
+        raise NotFound(f"no store {store_id} for this tenant")
+    if header.sku is None:
+        raise NotFound(f"no product {product_id} for this tenant")
     end: dt.date | None = header.latest_sale
     start = end - dt.timedelta(days=history_days - 1) if end is not None else None
-    history: list[SeriesHistoryPoint] = []
-    actuals: list[SeriesActualPoint] = []
-    if start is not None and end is not None:
-        history = await _history(session, store_id, product_id, start, end)
-        actuals = await _actuals(session, store_id, product_id, start, end, model_name)
-    version, issue, forecast = await _latest_forecast(
-        session, store_id, product_id, model_name, customer_id
-    )
+    if start is None:
+        query, params = statements.forecast, {**ids, "model_name": model_name}
+    else:
+        query = statements.everything
+        params = {**ids, "model_name": model_name, "start": start, "end": end}
+    rows = (await session.execute(query, params)).all()
+    forecast = [row for row in rows if row.part == _FORECAST]
+    history = _history([row for row in rows if row.part == _HISTORY], start, end)
     return ForecastSeries(
         store_id=store_id,
         product_id=product_id,
@@ -67,71 +93,191 @@ async def forecast_series(
         sku=header.sku,
         store_code=header.store_code,
         model_name=model_name,
-        model_version=version,
-        issue_date=issue,
+        model_version=forecast[0].model_version if forecast else None,
+        issue_date=forecast[0].issue_date if forecast else None,
         history_start=start,
         history_end=end,
         history=history,
-        forecast=forecast,
-        actuals=actuals,
+        forecast=[_forecast_point(row) for row in forecast],
+        actuals=[_actual_point(row) for row in rows if row.part == _ACTUAL],
     )
+
+
+# The bound parameters of the series read's statements.
+_CUSTOMER: BindParameter[uuid.UUID] = bindparam("customer_id")
+_STORE: BindParameter[int] = bindparam("store_id")
+_PRODUCT: BindParameter[int] = bindparam("product_id")
+_MODEL: BindParameter[str] = bindparam("model_name")
+_START: BindParameter[dt.date] = bindparam("start")
+_END: BindParameter[dt.date] = bindparam("end")
 
 
 @dataclass(frozen=True)
-class _SeriesHeader:
-    store_name: str
-    store_code: str
-    product_name: str
-    sku: str
-    latest_sale: dt.date | None
+class _SeriesStatements:
+    header: Select[str, str, str, str, dt.date]
+    forecast: CompoundSelect[*tuple[Any, ...]]
+    everything: CompoundSelect[*tuple[Any, ...]]
 
 
-async def _series_header(session: AsyncSession, store_id: int, product_id: int) -> _SeriesHeader:
-    """The store's and product's names and the tenant's latest sales date, in one query;
-    :class:`NotFound` naming whichever of the two the tenant does not have."""
-    customer_id = tenant_of(session)
-    latest_sale = (
-        select(func.max(Sale.sale_date)).where(Sale.customer_id == customer_id).scalar_subquery()
-    )
-    row = (
-        await session.execute(
-            select(
-                Store.name.label("store_name"),
-                Store.store_code,
-                Product.name.label("product_name"),
-                Product.product_code.label("sku"),
-                latest_sale.label("latest_sale"),
-            )
-            .select_from(Store)
-            .outerjoin(
-                Product,
-                and_(Product.customer_id == customer_id, Product.product_id == product_id),
-            )
-            .where(Store.customer_id == customer_id, Store.store_id == store_id)
+@cache
+def _series_statements() -> _SeriesStatements:
+    """The series read's statements, built on first use and then reused: the header (the
+    store's and product's names and the tenant's latest sales date; no row: no such
+    store, no ``sku``: no such product), and the champion's forecast alone or with the
+    window's history and scored forecasts."""
+    latest_sale = select(func.max(Sale.sale_date)).where(Sale.customer_id == _CUSTOMER)
+    header = (
+        select(
+            Store.name.label("store_name"),
+            Store.store_code,
+            Product.name.label("product_name"),
+            Product.product_code.label("sku"),
+            latest_sale.scalar_subquery().label("latest_sale"),
         )
-    ).first()
-    if row is None:
-        raise NotFound(f"no store {store_id} for this tenant")
-    if row.sku is None:
-        raise NotFound(f"no product {product_id} for this tenant")
-    return _SeriesHeader(*row)
+        .select_from(Store)
+        .outerjoin(Product, and_(Product.customer_id == _CUSTOMER, Product.product_id == _PRODUCT))
+        .where(Store.customer_id == _CUSTOMER, Store.store_id == _STORE)
+    )
+    order = ("part", "day", "model_version")
+    return _SeriesStatements(
+        header=header,
+        forecast=union_all(_forecast_rows()).order_by(*order),
+        everything=union_all(_forecast_rows(), _history_rows(), _actual_rows()).order_by(*order),
+    )
 
 
-async def _history(
-    session: AsyncSession, store_id: int, product_id: int, start: dt.date, end: dt.date
+# The parts of the series read's ``UNION ALL``, told apart by its ``part`` column. Each
+# part's select has the same columns: part, day, issue_date, model_version, three
+# numbers (x1–x3), within_interval, stockout, quantiles. A column a part does not have
+# is a NULL cast to the column's type, since PostgreSQL resolves a union's column types
+# pair by pair and two untyped NULLs would become text.
+_FORECAST, _HISTORY, _ACTUAL = 0, 1, 2
+
+
+def _part(number: int) -> Any:
+    return literal_column(str(number), Integer).label("part")
+
+
+def _none(type_: Any, name: str) -> Any:
+    return cast(null(), type_).label(name)
+
+
+def _forecast_rows() -> Select[Any]:
+    """The champion's latest forecasts of the series: x1–x3 are mean, lower and upper.
+
+    The champion (the newest version in that status, as
+    :func:`shelfops.registry.service.champion` picks it) and its latest issue are
+    subqueries, so none of it costs a round trip of its own."""
+    v, f = ModelVersion, DemandForecast
+    champion = (
+        select(v.version)
+        .where(
+            v.customer_id == _CUSTOMER,
+            v.model_name == _MODEL,
+            v.status == ModelStatus.CHAMPION.value,
+        )
+        .order_by(v.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    base = (
+        f.customer_id == _CUSTOMER,
+        f.store_id == _STORE,
+        f.product_id == _PRODUCT,
+        f.model_name == _MODEL,
+        f.model_version == champion,
+    )
+    latest_issue = select(func.max(f.issue_date)).where(*base).scalar_subquery()
+    return select(
+        _part(_FORECAST),
+        f.forecast_date.label("day"),
+        f.issue_date.label("issue_date"),
+        f.model_version.label("model_version"),
+        f.forecasted_demand.label("x1"),
+        f.lower_bound.label("x2"),
+        f.upper_bound.label("x3"),
+        _none(Boolean, "within_interval"),
+        _none(Boolean, "stockout"),
+        f.quantiles.label("quantiles"),
+    ).where(*base, f.issue_date == latest_issue)
+
+
+def _history_rows() -> Select[Any]:
+    """The series' sales rows of ``[start, end]``: x1 is the quantity, x2 the close."""
+    s = Sale
+    return select(
+        _part(_HISTORY),
+        s.sale_date.label("day"),
+        _none(Date, "issue_date"),
+        _none(String, "model_version"),
+        s.quantity.label("x1"),
+        s.on_hand_close.label("x2"),
+        _none(Float, "x3"),
+        _none(Boolean, "within_interval"),
+        _none(Boolean, "stockout"),
+        _none(DemandForecast.quantiles.type, "quantiles"),
+    ).where(
+        s.customer_id == _CUSTOMER,
+        s.store_id == _STORE,
+        s.product_id == _PRODUCT,
+        s.sale_date >= _START,
+        s.sale_date <= _END,
+    )
+
+
+def _versions_of(model_name: str | BindParameter[str]) -> Select[str]:
+    """The version names of ``model_name`` (for rows that carry only a version)."""
+    return select(ModelVersion.version).where(ModelVersion.model_name == model_name)
+
+
+def _actual_rows() -> Select[Any]:
+    """Scored forecasts of the window's days, the latest issue per day: x1–x3 are the
+    forecast, the actual and the absolute error."""
+    a = ForecastAccuracy
+    base = (
+        a.customer_id == _CUSTOMER,
+        a.store_id == _STORE,
+        a.product_id == _PRODUCT,
+        a.forecast_date >= _START,
+        a.forecast_date <= _END,
+        a.model_version.in_(_versions_of(_MODEL).where(ModelVersion.customer_id == _CUSTOMER)),
+    )
+    newest = (
+        select(a.forecast_date, func.max(a.issue_date).label("issue_date"))
+        .where(*base)
+        .group_by(a.forecast_date)
+        .subquery()
+    )
+    return (
+        select(
+            _part(_ACTUAL),
+            a.forecast_date.label("day"),
+            a.issue_date.label("issue_date"),
+            a.model_version.label("model_version"),
+            a.forecasted_demand.label("x1"),
+            a.actual_demand.label("x2"),
+            a.absolute_error.label("x3"),
+            a.within_interval.label("within_interval"),
+            a.stockout.label("stockout"),
+            _none(DemandForecast.quantiles.type, "quantiles"),
+        )
+        .join(
+            newest,
+            and_(newest.c.forecast_date == a.forecast_date, newest.c.issue_date == a.issue_date),
+        )
+        .where(*base)
+    )
+
+
+def _history(
+    rows: list[Any], start: dt.date | None, end: dt.date | None
 ) -> list[SeriesHistoryPoint]:
-    """One point per day of ``[start, end]``; a stock-out is a close with nothing on hand
-    (``on_hand_close = 0``, the same rule the accuracy job scores with)."""
-    rows = await session.execute(
-        select(Sale.sale_date, Sale.quantity, Sale.on_hand_close).where(
-            Sale.customer_id == tenant_of(session),
-            Sale.store_id == store_id,
-            Sale.product_id == product_id,
-            Sale.sale_date >= start,
-            Sale.sale_date <= end,
-        )
-    )
-    by_day = {day: (quantity, on_hand) for day, quantity, on_hand in rows}
+    """One point per day of ``[start, end]``; a day without a row sold 0. A stock-out is a
+    close with nothing on hand (``on_hand_close = 0``, the same rule the accuracy job
+    scores with)."""
+    if start is None or end is None:
+        return []
+    by_day = {row.day: (row.x1, row.x2) for row in rows}
     points = []
     for offset in range((end - start).days + 1):
         day = start + dt.timedelta(days=offset)
@@ -144,134 +290,26 @@ async def _history(
     return points
 
 
-def _versions_of(model_name: str) -> Select[str]:
-    """The version names of ``model_name`` (for rows that carry only a version)."""
-    return select(ModelVersion.version).where(ModelVersion.model_name == model_name)
+def _forecast_point(row: Any) -> SeriesForecastPoint:
+    return SeriesForecastPoint(
+        date=row.day,
+        mean=row.x1,
+        lower=row.x2,
+        upper=row.x3,
+        quantiles={k: float(x) for k, x in (row.quantiles or {}).items() if x is not None},
+    )
 
 
-async def _actuals(
-    session: AsyncSession,
-    store_id: int,
-    product_id: int,
-    start: dt.date,
-    end: dt.date,
-    model_name: str,
-) -> list[SeriesActualPoint]:
-    """Scored forecasts of the window's days, the latest issue per day."""
-    customer_id = tenant_of(session)
-    a = ForecastAccuracy
-    base = (
-        a.customer_id == customer_id,
-        a.store_id == store_id,
-        a.product_id == product_id,
-        a.forecast_date >= start,
-        a.forecast_date <= end,
-        a.model_version.in_(
-            _versions_of(model_name).where(ModelVersion.customer_id == customer_id)
-        ),
-    )
-    newest = (
-        select(a.forecast_date, func.max(a.issue_date).label("issue_date"))
-        .where(*base)
-        .group_by(a.forecast_date)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(
-            a.forecast_date,
-            a.issue_date,
-            a.model_version,
-            a.forecasted_demand,
-            a.actual_demand,
-            a.absolute_error,
-            a.within_interval,
-            a.stockout,
-        )
-        .join(
-            newest,
-            and_(newest.c.forecast_date == a.forecast_date, newest.c.issue_date == a.issue_date),
-        )
-        .where(*base)
-        .order_by(a.forecast_date, a.model_version)
-    )
-    return [
-        SeriesActualPoint(
-            date=row.forecast_date,
-            issue_date=row.issue_date,
-            model_version=row.model_version,
-            forecast=row.forecasted_demand,
-            actual=row.actual_demand,
-            absolute_error=row.absolute_error,
-            within_interval=row.within_interval,
-            stockout=row.stockout,
-        )
-        for row in rows
-    ]
-
-
-async def _latest_forecast(
-    session: AsyncSession,
-    store_id: int,
-    product_id: int,
-    model_name: str,
-    customer_id: uuid.UUID,
-) -> tuple[str | None, dt.date | None, list[SeriesForecastPoint]]:
-    """The champion's version, its latest issue date and that issue's forecasts of the
-    series, by date (``None, None, []`` without a champion or its forecasts).
-
-    One query: the champion (the newest version in that status, as
-    :func:`shelfops.registry.service.champion` picks it) and its latest issue are
-    subqueries of the forecast read."""
-    v, f = ModelVersion, DemandForecast
-    champion = (
-        select(v.version)
-        .where(
-            v.customer_id == customer_id,
-            v.model_name == model_name,
-            v.status == ModelStatus.CHAMPION.value,
-        )
-        .order_by(v.created_at.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    base = (
-        f.customer_id == customer_id,
-        f.store_id == store_id,
-        f.product_id == product_id,
-        f.model_name == model_name,
-        f.model_version == champion,
-    )
-    latest_issue = select(func.max(f.issue_date)).where(*base).scalar_subquery()
-    rows = (
-        await session.execute(
-            select(
-                f.model_version,
-                f.issue_date,
-                f.forecast_date,
-                f.forecasted_demand,
-                f.lower_bound,
-                f.upper_bound,
-                f.quantiles,
-            )
-            .where(*base, f.issue_date == latest_issue)
-            .order_by(f.forecast_date)
-        )
-    ).all()
-    if not rows:
-        return None, None, []
-    return (
-        rows[0].model_version,
-        rows[0].issue_date,
-        [
-            SeriesForecastPoint(
-                date=row.forecast_date,
-                mean=row.forecasted_demand,
-                lower=row.lower_bound,
-                upper=row.upper_bound,
-                quantiles={k: float(x) for k, x in (row.quantiles or {}).items() if x is not None},
-            )
-            for row in rows
-        ],
+def _actual_point(row: Any) -> SeriesActualPoint:
+    return SeriesActualPoint(
+        date=row.day,
+        issue_date=row.issue_date,
+        model_version=row.model_version,
+        forecast=row.x1,
+        actual=row.x2,
+        absolute_error=row.x3,
+        within_interval=row.within_interval,
+        stockout=row.stockout,
     )
 
 

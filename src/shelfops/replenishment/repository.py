@@ -27,6 +27,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     literal,
     literal_column,
     or_,
@@ -39,6 +40,7 @@ from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Bundle
 
 from shelfops.kit.totals import recent_totals
 from shelfops.models import (
@@ -57,6 +59,7 @@ from shelfops.models import (
     Store,
     Supplier,
 )
+from shelfops.models.base import Base
 from shelfops.models.replenishment import SEVERITY_RANK_SQL
 
 # The generic "query → typed polars frame" reader of the sales time series (``COPY`` on
@@ -774,13 +777,27 @@ async def insert_orders(
 # --- policies and targets (API) ---------------------------------------------------------
 
 PolicyRow = tuple[ReorderPolicy, str, str, str, str, float]
-"""A policy with its store code, product code, product name, category and unit cost."""
+"""A policy with its store code, product code, product name, category and unit cost. In
+a page the policy is a read-only row with the same attribute names (:func:`_columns_of`)."""
 
 
-def _policy_rows(customer_id: uuid.UUID) -> Query:
+def _columns_of(entity: type[Base]) -> Bundle[Any]:
+    """Every mapped column of ``entity`` as one bundle: a read-only row per result row
+    with the entity's attribute names.
+
+    For the list pages, which only read. An ORM object costs an identity-map entry, an
+    instance state and attribute instrumentation per row; on a 50-row page that is the
+    largest Python cost of the request, under load (``bench/api_load.py``)."""
+    return Bundle(
+        entity.__name__, *(getattr(entity, column.key) for column in inspect(entity).column_attrs)
+    )
+
+
+def _policy_rows(customer_id: uuid.UUID, *, page: bool = False) -> Query:
     r, s, p = ReorderPolicy, Store, Product
+    policy = _columns_of(r) if page else r
     return (
-        select(r, s.store_code, p.product_code, p.name, p.category, p.unit_cost)
+        select(policy, s.store_code, p.product_code, p.name, p.category, p.unit_cost)
         .join(s, and_(s.store_id == r.store_id, s.customer_id == customer_id))
         .join(p, and_(p.product_id == r.product_id, p.customer_id == customer_id))
         .where(r.customer_id == customer_id)
@@ -900,7 +917,7 @@ async def list_policies(
     # order, days of supply ascending then policy id, is the order of the index
     # ix_reorder_policies_customer_id_days_of_supply: a page is its first rows.
     ordered = [(key.desc() if descending else key.asc()).nulls_last(), r.policy_id]
-    query = _policy_rows(customer_id)
+    query = _policy_rows(customer_id, page=True)
     if sort == "value":
         # Equal values are ordered by on hand (the unit cost only scales it), so that
         # within one product the order is that of its on hand.
@@ -1115,12 +1132,14 @@ async def flush(session: AsyncSession) -> None:
 # --- stock alerts (API) -----------------------------------------------------------------
 
 AlertRow = tuple[Alert, str | None, str | None, str | None]
-"""An alert with its store code, product code and product name."""
+"""An alert with its store code, product code and product name. In a page the alert is a
+read-only row with the same attribute names (:func:`_columns_of`)."""
 
 
-def _alert_rows(customer_id: uuid.UUID) -> Query:
+def _alert_rows(customer_id: uuid.UUID, *, page: bool = False) -> Query:
+    alert = _columns_of(Alert) if page else Alert
     return (
-        select(Alert, Store.store_code, Product.product_code, Product.name)
+        select(alert, Store.store_code, Product.product_code, Product.name)
         .outerjoin(Store, and_(Store.store_id == Alert.store_id, Store.customer_id == customer_id))
         .outerjoin(
             Product,
@@ -1163,7 +1182,7 @@ async def list_alerts(
         key=("alerts", tuple(statuses or ()), alert_type, severity, store_id, product_id),
         count=select(func.count()).select_from(Alert).where(*filters),
     )
-    query = _alert_rows(customer_id).where(*filters)
+    query = _alert_rows(customer_id, page=True).where(*filters)
     # With one severity asked for, its rank is the same on every row: ordering by it
     # changes nothing, and leaving it out lets ix_alerts_customer_severity_created serve.
     ranked = [] if severity is not None else [_SEVERITY_RANK.desc()]
@@ -1198,7 +1217,7 @@ async def list_open_alerts_by_score(
 ) -> tuple[list[AlertRow], int]:
     """One page of the tenant's open (or acknowledged) alerts of ``alert_type``, highest
     ``metadata.score`` first, and the number matching."""
-    query = _alert_rows(customer_id).where(
+    query = _alert_rows(customer_id, page=True).where(
         Alert.alert_type == alert_type, Alert.status.in_(OPEN_ALERT_STATUSES)
     )
     if store_id is not None:
