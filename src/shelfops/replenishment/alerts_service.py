@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shelfops.kit.db import tenant_of
@@ -214,6 +215,10 @@ async def sync_alerts(
 # --- API ----------------------------------------------------------------------------------
 
 
+#: Validates a whole page of alert rows in one call.
+_ALERTS = TypeAdapter(list[StockAlertRead])
+
+
 def _read(row: repository.AlertRow) -> StockAlertRead:
     alert, store_code, product_code, product_name = row
     return StockAlertRead.model_validate(
@@ -241,7 +246,9 @@ async def list_alerts(session: AsyncSession, *, filters: StockAlertFilters) -> S
         limit=filters.limit,
         offset=filters.offset,
     )
-    return StockAlertPage.build(map(_read, rows), total=total, params=filters)
+    # The rows' columns are named as the items' fields: validated from dicts in one call.
+    items = _ALERTS.validate_python([dict(row._mapping) for row in rows])
+    return StockAlertPage.build(items, total=total, params=filters)
 
 
 async def get_alert(session: AsyncSession, *, alert_id: uuid.UUID) -> StockAlertRead:

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import polars as pl
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
     String,
     and_,
@@ -777,8 +778,7 @@ async def insert_orders(
 # --- policies and targets (API) ---------------------------------------------------------
 
 PolicyRow = tuple[ReorderPolicy, str, str, str, str, float]
-"""A policy with its store code, product code, product name, category and unit cost. In
-a page the policy is a read-only row with the same attribute names (:func:`_columns_of`)."""
+"""A policy with its store code, product code, product name, category and unit cost."""
 
 
 def _columns_of(entity: type[Base]) -> Bundle[Any]:
@@ -793,11 +793,49 @@ def _columns_of(entity: type[Base]) -> Bundle[Any]:
     )
 
 
-def _policy_rows(customer_id: uuid.UUID, *, page: bool = False) -> Query:
+def _with_names(policy: Any) -> tuple[Any, ...]:
+    """``policy`` (the entity or its columns) and a :data:`PolicyRow`'s other columns."""
+    p = Product
+    return (policy, Store.store_code, p.product_code, p.name, p.category, p.unit_cost)
+
+
+#: What a page of ``/reorder-policies`` reads: a :data:`PolicyRow` whose policy is a
+#: read-only row with the entity's attribute names.
+POLICY_PAGE = _with_names(_columns_of(ReorderPolicy))
+
+#: What a page of ``/inventory`` reads, named as the fields of its items: only the two
+#: numbers it shows of ``details`` (which also holds the computation's inputs).
+INVENTORY_PAGE = (
+    ReorderPolicy.policy_id,
+    ReorderPolicy.store_id,
+    Store.store_code,
+    ReorderPolicy.product_id,
+    Product.product_code,
+    Product.name.label("product_name"),
+    Product.category,
+    ReorderPolicy.stock_status,
+    ReorderPolicy.on_hand,
+    ReorderPolicy.details["on_order"].as_float().label("on_order"),
+    ReorderPolicy.details["reserved"].as_float().label("reserved"),
+    ReorderPolicy.inventory_position,
+    ReorderPolicy.days_of_supply,
+    ReorderPolicy.lead_time_days,
+    ReorderPolicy.safety_stock,
+    ReorderPolicy.reorder_point,
+    ReorderPolicy.order_up_to,
+    ReorderPolicy.recommended_quantity,
+    Product.unit_cost,
+    (ReorderPolicy.on_hand * Product.unit_cost).label("on_hand_value"),
+    ReorderPolicy.computed_at,
+)
+
+
+def _policy_rows(customer_id: uuid.UUID, columns: Sequence[Any]) -> Query:
+    """``columns`` of the tenant's policies joined to their store and product."""
     r, s, p = ReorderPolicy, Store, Product
-    policy = _columns_of(r) if page else r
     return (
-        select(policy, s.store_code, p.product_code, p.name, p.category, p.unit_cost)
+        select(*columns)
+        .select_from(r)
         .join(s, and_(s.store_id == r.store_id, s.customer_id == customer_id))
         .join(p, and_(p.product_id == r.product_id, p.customer_id == customer_id))
         .where(r.customer_id == customer_id)
@@ -865,6 +903,7 @@ async def list_policies(
     session: AsyncSession,
     *,
     customer_id: uuid.UUID,
+    columns: Sequence[Any],
     status: str | None = None,
     store_id: int | None = None,
     product_id: int | None = None,
@@ -875,9 +914,10 @@ async def list_policies(
     descending: bool,
     limit: int,
     offset: int,
-) -> tuple[list[PolicyRow], int]:
-    """One page of policies with their store and product, and the number matching (a
-    large number may be a few seconds old: :mod:`shelfops.kit.totals`).
+) -> tuple[list[Row[Any]], int]:
+    """One page of ``columns`` (:data:`POLICY_PAGE` or :data:`INVENTORY_PAGE`) of the
+    matching policies, and the number matching (a large number may be a few seconds old:
+    :mod:`shelfops.kit.totals`).
 
     Sorted by ``sort`` (``days_of_supply``, ``value`` = on hand × unit cost, or
     ``product_code``; nulls last either way; equal values by on hand), then by policy id
@@ -917,7 +957,7 @@ async def list_policies(
     # order, days of supply ascending then policy id, is the order of the index
     # ix_reorder_policies_customer_id_days_of_supply: a page is its first rows.
     ordered = [(key.desc() if descending else key.asc()).nulls_last(), r.policy_id]
-    query = _policy_rows(customer_id, page=True)
+    query = _policy_rows(customer_id, columns)
     if sort == "value":
         # Equal values are ordered by on hand (the unit cost only scales it), so that
         # within one product the order is that of its on hand.
@@ -949,7 +989,7 @@ async def list_policies(
     else:
         query = query.where(*filters, *product_filters)
         rows = await session.execute(query.order_by(*ordered).limit(limit).offset(offset))
-    return [tuple(row) for row in rows], total
+    return list(rows), total
 
 
 def _count_policies(
@@ -1024,7 +1064,9 @@ async def get_policy(
 
     ``for_update`` locks the policy until the transaction ends (PostgreSQL); ``refresh``
     re-reads a policy the session already holds (after a bulk upsert changed it)."""
-    query = _policy_rows(customer_id).where(ReorderPolicy.policy_id == policy_id)
+    query = _policy_rows(customer_id, _with_names(ReorderPolicy)).where(
+        ReorderPolicy.policy_id == policy_id
+    )
     if for_update:
         query = query.with_for_update(of=ReorderPolicy)
     if for_update or refresh:
@@ -1132,14 +1174,33 @@ async def flush(session: AsyncSession) -> None:
 # --- stock alerts (API) -----------------------------------------------------------------
 
 AlertRow = tuple[Alert, str | None, str | None, str | None]
-"""An alert with its store code, product code and product name. In a page the alert is a
-read-only row with the same attribute names (:func:`_columns_of`)."""
+"""An alert with its store code, product code and product name."""
+
+#: What a page of ``/alerts`` reads, named as the fields of its items.
+ALERT_PAGE = (
+    Alert.alert_id,
+    Alert.alert_type,
+    Alert.severity,
+    Alert.status,
+    Alert.message,
+    Alert.alert_metadata.label("metadata"),
+    Alert.dedupe_key,
+    Alert.store_id,
+    Store.store_code,
+    Alert.product_id,
+    Product.product_code,
+    Product.name.label("product_name"),
+    Alert.created_at,
+    Alert.acknowledged_at,
+    Alert.resolved_at,
+)
 
 
-def _alert_rows(customer_id: uuid.UUID, *, page: bool = False) -> Query:
-    alert = _columns_of(Alert) if page else Alert
+def _alert_rows(customer_id: uuid.UUID, columns: Sequence[Any]) -> Query:
+    """``columns`` of the tenant's alerts joined to their store and product, if any."""
     return (
-        select(alert, Store.store_code, Product.product_code, Product.name)
+        select(*columns)
+        .select_from(Alert)
         .outerjoin(Store, and_(Store.store_id == Alert.store_id, Store.customer_id == customer_id))
         .outerjoin(
             Product,
@@ -1147,6 +1208,11 @@ def _alert_rows(customer_id: uuid.UUID, *, page: bool = False) -> Query:
         )
         .where(Alert.customer_id == customer_id)
     )
+
+
+def _with_alert_names(alert: Any) -> tuple[Any, ...]:
+    """``alert`` (the entity or its columns) and an :data:`AlertRow`'s other columns."""
+    return (alert, Store.store_code, Product.product_code, Product.name)
 
 
 async def list_alerts(
@@ -1160,9 +1226,10 @@ async def list_alerts(
     product_id: int | None,
     limit: int,
     offset: int,
-) -> tuple[list[AlertRow], int]:
-    """One page of stock alerts, most severe first, then newest, and the number matching
-    (a large number may be a few seconds old: :mod:`shelfops.kit.totals`)."""
+) -> tuple[list[Row[Any]], int]:
+    """One page of stock alerts (:data:`ALERT_PAGE`), most severe first, then newest, and
+    the number matching (a large number may be a few seconds old:
+    :mod:`shelfops.kit.totals`)."""
     filters: list[ColumnElement[bool]] = [Alert.customer_id == customer_id]
     if statuses:
         filters.append(Alert.status.in_(statuses))
@@ -1182,14 +1249,14 @@ async def list_alerts(
         key=("alerts", tuple(statuses or ()), alert_type, severity, store_id, product_id),
         count=select(func.count()).select_from(Alert).where(*filters),
     )
-    query = _alert_rows(customer_id, page=True).where(*filters)
+    query = _alert_rows(customer_id, ALERT_PAGE).where(*filters)
     # With one severity asked for, its rank is the same on every row: ordering by it
     # changes nothing, and leaving it out lets ix_alerts_customer_severity_created serve.
     ranked = [] if severity is not None else [_SEVERITY_RANK.desc()]
     rows = await session.execute(
         query.order_by(*ranked, Alert.created_at.desc(), Alert.alert_id).limit(limit).offset(offset)
     )
-    return [tuple(row) for row in rows], total
+    return list(rows), total
 
 
 async def get_alert(
@@ -1199,7 +1266,7 @@ async def get_alert(
 
     ``for_update`` locks the alert until the transaction ends (PostgreSQL), so two people
     acting at once are serialised and the second sees the first's result."""
-    query = _alert_rows(customer_id).where(Alert.alert_id == alert_id)
+    query = _alert_rows(customer_id, _with_alert_names(Alert)).where(Alert.alert_id == alert_id)
     if for_update:
         query = query.with_for_update(of=Alert).execution_options(populate_existing=True)
     row = (await session.execute(query)).first()
@@ -1217,7 +1284,7 @@ async def list_open_alerts_by_score(
 ) -> tuple[list[AlertRow], int]:
     """One page of the tenant's open (or acknowledged) alerts of ``alert_type``, highest
     ``metadata.score`` first, and the number matching."""
-    query = _alert_rows(customer_id, page=True).where(
+    query = _alert_rows(customer_id, _with_alert_names(_columns_of(Alert))).where(
         Alert.alert_type == alert_type, Alert.status.in_(OPEN_ALERT_STATUSES)
     )
     if store_id is not None:

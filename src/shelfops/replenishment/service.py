@@ -1046,6 +1046,7 @@ async def list_policies(session: AsyncSession, *, filters: PolicyFilters) -> Pol
     rows, total = await repository.list_policies(
         session,
         customer_id=tenant_of(session),
+        columns=repository.POLICY_PAGE,
         store_id=filters.store_id,
         product_id=filters.product_id,
         overridden=filters.overridden,
@@ -1054,7 +1055,7 @@ async def list_policies(session: AsyncSession, *, filters: PolicyFilters) -> Pol
         limit=filters.limit,
         offset=filters.offset,
     )
-    items = [ReorderPolicyRead.model_validate(_policy_read(row)) for row in rows]
+    items = [ReorderPolicyRead.model_validate(_policy_read(tuple(row))) for row in rows]
     return PolicyPage.build(items, total=total, params=filters)
 
 
