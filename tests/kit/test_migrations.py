@@ -11,11 +11,11 @@ from shelfops.kit import migrate
 from shelfops.kit.db import create_engine
 from shelfops.models import Base
 
-HEAD = "0010"
+HEAD = "0011"
 # The revision one step below head.
-BEFORE_HEAD = "0009"
-# Tables the head revision creates (each with its own row-level security policy): 0010
-# only adds a function.
+BEFORE_HEAD = "0010"
+# Tables the head revision creates (each with its own row-level security policy): 0011
+# only adds an index.
 TABLES_IN_HEAD = 0
 
 

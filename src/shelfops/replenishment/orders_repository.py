@@ -69,39 +69,44 @@ async def list_orders(
     return list(rows), int(total or 0)
 
 
-async def get_order(
-    session: AsyncSession, *, customer_id: uuid.UUID, po_id: uuid.UUID
-) -> PurchaseOrder | None:
-    """The tenant's order with this id, or None (also when another tenant owns it)."""
-    return await session.scalar(
-        select(PurchaseOrder).where(
-            PurchaseOrder.customer_id == customer_id, PurchaseOrder.po_id == po_id
-        )
-    )
+async def load_order(
+    session: AsyncSession, *, customer_id: uuid.UUID, po_id: uuid.UUID, lock: bool
+) -> tuple[PurchaseOrder, Store, Supplier | None] | None:
+    """The tenant's order with this id, its store and its supplier (None without one), in
+    one statement; None when there is no such order (also when another tenant owns it).
 
-
-async def lock_order(
-    session: AsyncSession, *, customer_id: uuid.UUID, po_id: uuid.UUID
-) -> PurchaseOrder | None:
-    """The tenant's order with this id, locked until the transaction ends, or None.
-
-    Two planners deciding at once are serialised: the second waits for the first to
-    commit, then reads the order as the first left it (and is refused by its status).
-    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite has no row locks and its driver starts a
-    transaction only at the first write, so a plain read would see the old status while
-    the other writer is still busy; a no-op write takes the database's write lock first.
-    """
+    ``lock`` keeps the order locked until the transaction ends, so two planners deciding
+    at once are serialised: the second waits for the first to commit, then reads the
+    order as the first left it (and is refused by its status). PostgreSQL:
+    ``SELECT … FOR UPDATE OF purchase_orders``. SQLite has no row locks and its driver
+    starts a transaction only at the first write, so a plain read would see the old
+    status while the other writer is still busy; a no-op write takes the database's
+    write lock first."""
     where = (PurchaseOrder.customer_id == customer_id, PurchaseOrder.po_id == po_id)
-    if session.get_bind().dialect.name == "sqlite":
+    if lock and session.get_bind().dialect.name == "sqlite":
         await session.execute(
             update(PurchaseOrder)
             .where(*where)
             .values(updated_at=PurchaseOrder.updated_at)
             .execution_options(synchronize_session=False)
         )
-    query = select(PurchaseOrder).where(*where).with_for_update()
-    # populate_existing: an order already in the session is re-read under the lock.
-    return await session.scalar(query.execution_options(populate_existing=True))
+    query = (
+        select(PurchaseOrder, Store, Supplier)
+        .join(
+            Store, (Store.store_id == PurchaseOrder.store_id) & (Store.customer_id == customer_id)
+        )
+        .outerjoin(
+            Supplier,
+            (Supplier.supplier_id == PurchaseOrder.supplier_id)
+            & (Supplier.customer_id == customer_id),
+        )
+        .where(*where)
+    )
+    if lock:
+        # populate_existing: an order already in the session is re-read under the lock.
+        query = query.with_for_update(of=PurchaseOrder).execution_options(populate_existing=True)
+    row = (await session.execute(query)).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 async def list_lines(
@@ -179,12 +184,6 @@ async def list_decisions(
         .order_by(PODecision.decided_at, PODecision.decision_id)
     )
     return list(rows)
-
-
-async def add(session: AsyncSession, row: Any) -> None:
-    """Insert ``row`` (flushed, so its defaults and id are filled in)."""
-    session.add(row)
-    await session.flush()
 
 
 async def flush(session: AsyncSession) -> None:
