@@ -154,12 +154,30 @@ def _series_statements() -> _SeriesStatements:
 _FORECAST, _HISTORY, _ACTUAL = 0, 1, 2
 
 
-def _part(number: int) -> Any:
-    return literal_column(str(number), Integer).label("part")
-
-
-def _none(type_: Any, name: str) -> Any:
-    return cast(null(), type_).label(name)
+def _part_columns(part: int, day: Any, **given: Any) -> list[Any]:
+    """The union's columns for one part, in order and labelled: ``given`` names the
+    columns the part has; every other one is a typed NULL."""
+    types = {
+        "issue_date": Date,
+        "model_version": String,
+        "x1": Float,
+        "x2": Float,
+        "x3": Float,
+        "within_interval": Boolean,
+        "stockout": Boolean,
+        "quantiles": DemandForecast.quantiles.type,
+    }
+    unknown = set(given) - set(types)
+    if unknown:
+        raise TypeError(f"not columns of the series union: {sorted(unknown)}")
+    return [
+        literal_column(str(part), Integer).label("part"),
+        day.label("day"),
+        *(
+            (given[name] if name in given else cast(null(), kind)).label(name)
+            for name, kind in types.items()
+        ),
+    ]
 
 
 def _forecast_rows() -> Select[Any]:
@@ -188,35 +206,24 @@ def _forecast_rows() -> Select[Any]:
         f.model_version == champion,
     )
     latest_issue = select(func.max(f.issue_date)).where(*base).scalar_subquery()
-    return select(
-        _part(_FORECAST),
-        f.forecast_date.label("day"),
-        f.issue_date.label("issue_date"),
-        f.model_version.label("model_version"),
-        f.forecasted_demand.label("x1"),
-        f.lower_bound.label("x2"),
-        f.upper_bound.label("x3"),
-        _none(Boolean, "within_interval"),
-        _none(Boolean, "stockout"),
-        f.quantiles.label("quantiles"),
-    ).where(*base, f.issue_date == latest_issue)
+    columns = _part_columns(
+        _FORECAST,
+        f.forecast_date,
+        issue_date=f.issue_date,
+        model_version=f.model_version,
+        x1=f.forecasted_demand,
+        x2=f.lower_bound,
+        x3=f.upper_bound,
+        quantiles=f.quantiles,
+    )
+    return select(*columns).where(*base, f.issue_date == latest_issue)
 
 
 def _history_rows() -> Select[Any]:
     """The series' sales rows of ``[start, end]``: x1 is the quantity, x2 the close."""
     s = Sale
-    return select(
-        _part(_HISTORY),
-        s.sale_date.label("day"),
-        _none(Date, "issue_date"),
-        _none(String, "model_version"),
-        s.quantity.label("x1"),
-        s.on_hand_close.label("x2"),
-        _none(Float, "x3"),
-        _none(Boolean, "within_interval"),
-        _none(Boolean, "stockout"),
-        _none(DemandForecast.quantiles.type, "quantiles"),
-    ).where(
+    columns = _part_columns(_HISTORY, s.sale_date, x1=s.quantity, x2=s.on_hand_close)
+    return select(*columns).where(
         s.customer_id == _CUSTOMER,
         s.store_id == _STORE,
         s.product_id == _PRODUCT,
@@ -250,16 +257,17 @@ def _actual_rows() -> Select[Any]:
     )
     return (
         select(
-            _part(_ACTUAL),
-            a.forecast_date.label("day"),
-            a.issue_date.label("issue_date"),
-            a.model_version.label("model_version"),
-            a.forecasted_demand.label("x1"),
-            a.actual_demand.label("x2"),
-            a.absolute_error.label("x3"),
-            a.within_interval.label("within_interval"),
-            a.stockout.label("stockout"),
-            _none(DemandForecast.quantiles.type, "quantiles"),
+            *_part_columns(
+                _ACTUAL,
+                a.forecast_date,
+                issue_date=a.issue_date,
+                model_version=a.model_version,
+                x1=a.forecasted_demand,
+                x2=a.actual_demand,
+                x3=a.absolute_error,
+                within_interval=a.within_interval,
+                stockout=a.stockout,
+            )
         )
         .join(
             newest,
