@@ -150,13 +150,12 @@ async def test_a_worker_killed_mid_forecast_job_is_redone_once_without_duplicate
     workers.start()
 
     async def written() -> bool:
-        # Workers scan for messages past their visibility timeout only every ~100 s;
-        # run the same scan (kombu's) here so the test need not wait for it.
-        with celery.connection_for_write() as connection:
-            connection.default_channel.qos.restore_visible(num=10, interval=1)
         return (await _forecasts(sessionmaker, tenant_a))[0] > 0
 
-    await _eventually(written, workers, seconds=120)
+    # The worker's own sweep brings the message back (visibility timeout 8 s, a sweep
+    # every second: shelfops.worker.redelivery_sweep_seconds); kombu's default sweep
+    # period would take up to 100 s.
+    await _eventually(written, workers, seconds=45)
     assert await _forecasts(sessionmaker, tenant_a) == (expected, expected)
     assert f"{TASK}[{task_id}] received" in workers.logs()
 

@@ -18,7 +18,7 @@ from shelfops.config import Settings
 from shelfops.kit.db import tenant_transaction
 from shelfops.models import IntegrationSyncLog, Sale
 from shelfops.synthetic import GenerationConfig, generate_dataset
-from shelfops.worker import create_celery
+from shelfops.worker import create_celery, redelivery_sweep_seconds
 from tests.conftest import Tenant
 from tests.processes import stop
 
@@ -122,3 +122,14 @@ async def test_worker_records_a_rejected_directory_and_writes_nothing(
     rows, status = await _wait_for(sessionmaker, tenant_a)
     assert status == "rejected", (tmp_path / "worker.log").read_text()
     assert rows == 0
+
+
+def test_a_dead_workers_messages_are_swept_back_within_an_eighth_of_the_timeout() -> None:
+    # An eighth of the visibility timeout, at least 1 s, at most a minute.
+    timeouts = (0, 8, 15, 80, 480, 5 * 3600)
+    assert [redelivery_sweep_seconds(t) for t in timeouts] == [1, 1, 1, 10, 60, 60]
+    settings = Settings(broker_url=REDIS_URL, broker_visibility_timeout_s=80)
+    options = create_celery(settings).conf.broker_transport_options
+    # Every tick sweeps (kombu's default sweeps only every tenth).
+    assert options["visibility_timeout"] == 80
+    assert (options["unacked_restore_interval"], options["unacked_restore_throttle"]) == (10, 1)

@@ -106,6 +106,10 @@ class Workers:
     def logs(self) -> str:
         return "\n".join(p.read_text() for p in sorted(self.log_dir.glob("worker-*.log")))
 
+    def log_of(self, process: subprocess.Popen[str]) -> str:
+        """What one worker has logged so far."""
+        return (self.log_dir / f"worker-{self.processes.index(process)}.log").read_text()
+
     def stop_all(self) -> None:
         for process in self.processes:
             if process.poll() is None:
@@ -333,7 +337,15 @@ async def test_a_worker_killed_mid_retrain_is_redone_and_nothing_is_half_written
     workers.kill(first)
     assert await _versions(sessionmaker, tenant_a) == {}  # nothing registered mid-way
 
-    workers.start()
+    second = workers.start()
+
+    async def redelivered() -> bool:
+        return f"{started.retrain_id}] received" in workers.log_of(second)
+
+    # Back within the visibility timeout (8 s) and one sweep of the unacknowledged
+    # messages (1 s for that timeout: shelfops.worker.redelivery_sweep_seconds), plus
+    # slack for a busy machine. kombu's own sweep period brought it back after 89 s.
+    await _eventually(redelivered, workers, seconds=40)
 
     async def finished() -> list[ModelRetrainingLog]:
         rows = await _retrains(sessionmaker, tenant_a)
