@@ -11,11 +11,11 @@ from shelfops.kit import migrate
 from shelfops.kit.db import create_engine
 from shelfops.models import Base
 
-HEAD = "0011"
+HEAD = "0012"
 # The revision one step below head.
-BEFORE_HEAD = "0010"
-# Tables the head revision creates (each with its own row-level security policy): 0011
-# only adds an index.
+BEFORE_HEAD = "0011"
+# Tables the head revision creates (each with its own row-level security policy): 0012
+# only rebuilds an index.
 TABLES_IN_HEAD = 0
 
 
@@ -72,6 +72,34 @@ async def test_upgrade_creates_every_table_then_downgrade_and_upgrade_again(
     assert head == HEAD
     if backend == "postgres":
         assert await _policies(empty_database) == len(Base.metadata.tables)
+
+
+async def _index_definition(settings: Settings, index: str) -> str:
+    engine = create_engine(settings, url=settings.resolved_migration_url, as_app_role=False)
+    try:
+        async with engine.connect() as connection:
+            definition = await connection.execute(
+                text("SELECT pg_get_indexdef(CAST(:index AS regclass))"), {"index": index}
+            )
+            return str(definition.scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def test_value_sort_index_carries_on_hand_on_postgres(
+    empty_database: Settings, backend: str
+) -> None:
+    """0012 adds ``INCLUDE (on_hand)`` (the value-sorted page's index-only scan); its
+    downgrade builds the index as 0009 did."""
+    if backend != "postgres":
+        pytest.skip("INCLUDE columns are PostgreSQL's")
+    index = "ix_reorder_policies_customer_id_product_id_stock_desc"
+    await migrate.upgrade(empty_database)
+    assert (await _index_definition(empty_database, index)).endswith(" INCLUDE (on_hand)")
+    await migrate.downgrade(empty_database, "-1")
+    assert "INCLUDE" not in await _index_definition(empty_database, index)
+    await migrate.upgrade(empty_database)
+    assert (await _index_definition(empty_database, index)).endswith(" INCLUDE (on_hand)")
 
 
 async def test_downgrade_to_base_removes_every_table(empty_database: Settings) -> None:

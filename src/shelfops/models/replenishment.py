@@ -94,13 +94,15 @@ class ReorderPolicy(TenantMixin, Timestamped, Base):
         ),
         # The inventory list by on-hand value, highest first: each product's policies in
         # that order (value = on hand × the product's one unit cost), so a page takes the
-        # first rows of each product instead of sorting all of them.
+        # first rows of each product instead of sorting all of them. On PostgreSQL it
+        # carries ``on_hand`` too, so those rows come from the index alone (migration 0012).
         Index(
             "ix_reorder_policies_customer_id_product_id_stock_desc",
             "customer_id",
             "product_id",
             text(STOCK_DESC_SQL),
             "policy_id",
+            postgresql_include=["on_hand"],
         ),
     )
 
