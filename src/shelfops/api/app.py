@@ -19,6 +19,7 @@ from shelfops.api.routers import api_router
 from shelfops.api.security_headers import install_security
 from shelfops.config import Settings, get_settings
 from shelfops.kit.db import create_engine, create_sessionmaker
+from shelfops.kit.heap import freeze_startup_objects, release_startup_objects
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -35,9 +36,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        # Last in start-up: everything made so far lives as long as the process.
+        freeze_startup_objects()
         try:
             yield
         finally:
+            release_startup_objects()
             await close_throttle(app)
             await engine.dispose()
 
