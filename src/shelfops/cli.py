@@ -242,7 +242,7 @@ def serve(
         "log_level": settings.log_level.lower(),
     }
     if processes == 1:
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(create_app(settings, freeze_startup_heap=True), **options)
         return
     # Python runs one request at a time per process; more processes use more cores.
     # Each worker is a fresh interpreter that builds its own app, settings, logging and

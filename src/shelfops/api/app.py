@@ -27,8 +27,13 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the API. The engine is created in the lifespan, i.e. per process."""
+def create_app(settings: Settings | None = None, *, freeze_startup_heap: bool = False) -> FastAPI:
+    """Build the API. The engine is created in the lifespan, i.e. per process.
+
+    ``freeze_startup_heap``: for a serving process, exempt what start-up made from
+    garbage collection once the lifespan has started (:mod:`shelfops.kit.heap`). Off for
+    an app built for a test or for its OpenAPI document, where the full collection it
+    begins with costs more than it saves."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -36,12 +41,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        # Last in start-up: everything made so far lives as long as the process.
-        freeze_startup_objects()
+        if freeze_startup_heap:
+            # Last in start-up: everything made so far lives as long as the process.
+            freeze_startup_objects()
         try:
             yield
         finally:
-            release_startup_objects()
+            if freeze_startup_heap:
+                release_startup_objects()
             await close_throttle(app)
             await engine.dispose()
 
@@ -70,4 +77,4 @@ def create_app_from_environment() -> FastAPI:
 
     settings = get_settings()
     configure_logging(settings)
-    return create_app(settings)
+    return create_app(settings, freeze_startup_heap=True)
