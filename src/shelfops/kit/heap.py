@@ -4,8 +4,8 @@ CPython's cyclic collector walks every tracked object of the generations it coll
 API process holds about 300,000 objects after start-up (the imported modules, FastAPI's
 routes and models, SQLAlchemy's mappers), and a collection of the oldest generation,
 which the interpreter runs every few thousand allocations under load, walked them all:
-75–90 ms in which the event loop served nobody, in every such process, measured under
-``bench/api_load.py``. Those pauses were the slow tail of the read latencies.
+75–90 ms in which the event loop served nobody (measured in-process on the tenant of
+``bench/api_load.py``). Those pauses were the slow tail of the read latencies there.
 
 Objects made during start-up live as long as the process, so they are moved out of the
 collector's reach once start-up is done (:func:`gc.freeze`, the interpreter's own tool for
@@ -28,5 +28,5 @@ def freeze_startup_objects() -> int:
 
 def release_startup_objects() -> None:
     """Undo :func:`freeze_startup_objects` (when the app shuts down, so that a process
-    that builds several apps, such as the test suite, can still collect the old ones)."""
+    that runs several apps one after another can still collect the old ones)."""
     gc.unfreeze()
