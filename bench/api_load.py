@@ -20,8 +20,8 @@ Then, as the peer measured in the same run, a bare FastAPI + uvicorn app
 (``bench/api_load_floor.py``) answering a static copy of a real inventory page under the
 same clients and think time: the framework floor. It prints per request type count, rps,
 p50/p95/p99/max and errors, the CPU used by the server, the load generator and
-PostgreSQL, the server's RSS at start, middle and end, and the ratio of our read p99 to
-the floor's. The load generator shares the machine's cores with the server and the
+PostgreSQL, the server's RSS at start, middle and end, the ratio of our read p99 to
+the floor's, and whether the target (read p99, no errors, memory flat) was met. The load generator shares the machine's cores with the server and the
 database. The scratch database is dropped at the end unless ``--keep``. Not part of the
 test suite.
 """
@@ -62,6 +62,9 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     for group in dict.fromkeys(read[0] for read in READS)
 }
 _TARGET_P99_MS = 150.0
+#: Memory counts as flat when the server's RSS grows by at most this share from the end
+#: of the first minute (imports, pools and caches warmed) to the end of the run.
+_FLAT_RSS_GROWTH = 0.05
 
 
 @dataclass
@@ -299,6 +302,20 @@ def _print_usage(usage: Usage, requests: int) -> None:
     print(f"CPU ms per request: {per}")
 
 
+def _after_warmup(rss: list[tuple[float, float]]) -> float:
+    """The first RSS sample taken a minute or more into the run (else the last one)."""
+    return next((mib for t, mib in rss if t >= 60), rss[-1][1])
+
+
+def rss_growth(rss: list[tuple[float, float]]) -> float:
+    """The server's RSS growth from the end of the first minute to the last sample, as a
+    share of the former (0.02 = 2 %); 0 without samples."""
+    if not rss:
+        return 0.0
+    warm = _after_warmup(rss)
+    return (rss[-1][1] - warm) / warm
+
+
 def _rss_line(usage: Usage) -> str:
     rss = usage.rss
     if not rss:
@@ -307,7 +324,7 @@ def _rss_line(usage: Usage) -> str:
     def at(fraction: float) -> float:
         return rss[min(len(rss) - 1, int(fraction * (len(rss) - 1)))][1]
 
-    one_minute = next((mib for t, mib in rss if t >= 60), rss[-1][1])
+    one_minute = _after_warmup(rss)
     peak = max(mib for _, mib in rss)
     return (
         f"server RSS MiB: start {at(0):.0f}, +60 s {one_minute:.0f}, middle {at(0.5):.0f}, "
@@ -511,8 +528,17 @@ def _report(
         f"ShelfOps read p99 / floor p99: {reads.p99:.1f} / {floor_row.p99:.1f} ms = "
         f"{reads.p99 / floor_row.p99:.1f}x"
     )
-    verdict = "met" if reads.p99 < _TARGET_P99_MS and reads.errors == 0 else "MISSED"
-    print(f"target: read p99 < {_TARGET_P99_MS:.0f} ms with no errors: {verdict}")
+    growth = rss_growth(ours_usage.rss)
+    flat = growth <= _FLAT_RSS_GROWTH
+    print(
+        f"server RSS from +60 s to the end: {growth:+.1%} "
+        f"({'flat' if flat else 'GROWING'}: at most {_FLAT_RSS_GROWTH:.0%} counts as flat)"
+    )
+    met = reads.p99 < _TARGET_P99_MS and reads.errors == 0 and flat
+    print(
+        f"target: read p99 < {_TARGET_P99_MS:.0f} ms, no errors, memory flat: "
+        f"{'met' if met else 'MISSED'}"
+    )
     print(
         f"load average (1/5/15 min) at start {_load(load_start)}, at end {_load(load_end)}; "
         f"{os.cpu_count()} cores, shared with other work"
