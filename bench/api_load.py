@@ -21,9 +21,9 @@ Then, as the peer measured in the same run, a bare FastAPI + uvicorn app
 same clients and think time: the framework floor. It prints per request type count, rps,
 p50/p95/p99/max and errors, the CPU used by the server, the load generator and
 PostgreSQL, the server's RSS at start, middle and end, the ratio of our read p99 to
-the floor's, and whether the target (read p99, no errors, memory flat) was met. The load generator shares the machine's cores with the server and the
-database. The scratch database is dropped at the end unless ``--keep``. Not part of the
-test suite.
+the floor's, and whether the target (read p99, no errors, memory flat) was met. The load
+generator shares the machine's cores with the server and the database. The scratch
+database is dropped at the end unless ``--keep``. Not part of the test suite.
 """
 
 from __future__ import annotations
