@@ -95,6 +95,12 @@ def parse_args() -> argparse.Namespace:
         default=1.0,
         help="what-if: scale every supplier's lead-time std (policies and sampled lead times)",
     )
+    parser.add_argument(
+        "--static-window",
+        type=int,
+        default=SimulationSettings().static_window_days,
+        help="what-if: days of sales the static rule averages",
+    )
     parser.add_argument("--data-dir", type=Path, default=None, help="reuse generated files")
     parser.add_argument("--report", type=Path, default=None, help="write the report here")
     return parser.parse_args()
@@ -192,6 +198,7 @@ def main() -> None:
         holding_rate_per_year=args.holding_rate,
         model=args.model,
         seed=args.seed,
+        static_window_days=args.static_window,
     )
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp) / "data"

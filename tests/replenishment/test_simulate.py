@@ -132,6 +132,19 @@ def test_more_safety_days_serve_more_and_hold_more() -> None:
     assert rich.metrics["avg_on_hand_units"] > lean.metrics["avg_on_hand_units"]
 
 
+def test_static_rule_averages_the_trailing_window_of_days_on_sale() -> None:
+    # Window 2, day 2 not on sale: each review day averages itself and the day before,
+    # over the days on sale only.
+    replay = one_series_replay([3, 4, 0, 2, 6], active=[True, True, False, True, True])
+    short = plan_static(replay, SimulationSettings(static_window_days=2)).average
+    assert short is not None
+    assert short[:, 0].tolist() == [3.0, 3.5, 4.0, 2.0, 4.0]
+    # A window longer than the history averages everything seen so far.
+    long = plan_static(replay, SimulationSettings(static_window_days=28)).average
+    assert long is not None
+    assert long[:, 0].tolist() == [3.0, 3.5, 3.5, 3.0, 3.75]
+
+
 def test_tune_to_fill_rate_bisects_to_the_target() -> None:
     calls: list[float] = []
 
