@@ -78,6 +78,17 @@ COLUMNS: tuple[tuple[str, str, int, str], ...] = (
 )
 
 
+def _whole_days(text: str) -> int:
+    """argparse type: a whole number of days, at least 1."""
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days ≥ 1, got {text!r}")
+    return days
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stores", type=int, default=20)
@@ -97,7 +108,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--static-window",
-        type=int,
+        type=_whole_days,
         default=SimulationSettings().static_window_days,
         help="what-if: days of sales the static rule averages",
     )
