@@ -80,12 +80,13 @@ COLUMNS: tuple[tuple[str, str, int, str], ...] = (
 
 def _whole_days(text: str) -> int:
     """argparse type: a whole number of days, at least 1."""
+    error = argparse.ArgumentTypeError(f"expected a whole number of days ≥ 1, got {text!r}")
     try:
         days = int(text)
     except ValueError:
-        days = 0
+        raise error from None
     if days < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days ≥ 1, got {text!r}")
+        raise error
     return days
 
 
