@@ -84,11 +84,17 @@ async def test_list_filters_search_sort_and_pages(
     }
     s1 = await _get(client, tenant_a, store_id=chain.stores["S1"])
     assert {i["store_code"] for i in s1["items"]} == {"S1"} and s1["total"] == 3
+    # The same filters with another value (a page's statement is built once per shape).
+    s2 = await _get(client, tenant_a, store_id=chain.stores["S2"])
+    assert {i["store_code"] for i in s2["items"]} == {"S2"} and s2["total"] == 3
     bakery = await _get(client, tenant_a, category="Bakery")
     assert sorted(_codes(bakery)) == ["S1|P3", "S2|P3"]
     # q matches the product code or name, case-insensitively.
     assert sorted(_codes(await _get(client, tenant_a, q="YOGURT"))) == ["S1|P2", "S2|P2"]
     assert sorted(_codes(await _get(client, tenant_a, q="p3"))) == ["S1|P3", "S2|P3"]
+    # LIKE's wildcards in q are plain characters (no code or name holds them).
+    for literal in ("%", "_", "P_", "\\"):
+        assert (await _get(client, tenant_a, q=literal))["total"] == 0, literal
 
     by_value = await _get(client, tenant_a, sort="value")
     values = [i["on_hand_value"] for i in by_value["items"]]

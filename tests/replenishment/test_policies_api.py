@@ -134,6 +134,14 @@ async def test_override_validates_records_and_recomputes(
     kept = (await client.get(url, headers=planner)).json()
     assert kept["service_level"] == 0.99 and kept["service_level_overridden"] is True
     assert kept["reorder_point"] == pytest.approx(want.reorder_point)
+    # The list filters on it, both ways.
+    for overridden, ids in (("true", [policy_id]), ("false", None)):
+        listed = await client.get(API, params={"overridden": overridden}, headers=planner)
+        listed_ids = [i["policy_id"] for i in listed.json()["items"]]
+        if ids is not None:
+            assert listed_ids == ids
+        else:
+            assert len(listed_ids) == 5 and policy_id not in listed_ids
 
     # null removes it: the category target applies again.
     cleared = await client.patch(url, json={"service_level": None}, headers=planner)

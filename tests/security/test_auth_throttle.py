@@ -15,7 +15,9 @@ from redis.asyncio import Redis
 
 from shelfops.api.auth_throttle import (
     AuthThrottle,
+    Counter,
     MemoryStore,
+    RedisStore,
     close_throttle,
     throttle_of,
 )
@@ -201,6 +203,27 @@ async def test_redis_counters_are_shared_by_api_processes(
             assert "203.0.113.50" not in name and tenant_a.customer_id.hex not in name
     finally:
         await redis.aclose()
+
+
+async def test_redis_store_reads_absent_and_counting_keys_per_key() -> None:
+    # The read asks for every counter at once and for the time left only of those that
+    # exist: an absent counter is (0, 0), a counting one its failures and time left.
+    prefix = f"test-read-{uuid.uuid4().hex}:"
+    absent, counting = prefix + "absent", prefix + "counting"
+    redis = Redis.from_url(REDIS_URL)
+    store = RedisStore(redis)
+    try:
+        assert await store.read([absent, counting]) == [Counter(0, 0), Counter(0, 0)]
+        await store.add_failure([counting], 60_000)
+        await store.add_failure([counting], 60_000)
+        first, second = await store.read([absent, counting])
+        assert first == Counter(0, 0)
+        assert second.failures == 2 and 50_000 < second.remaining_ms <= 60_000
+        (alone,) = await store.read([counting])
+        assert alone.failures == 2 and 0 < alone.remaining_ms <= second.remaining_ms
+    finally:
+        await redis.delete(absent, counting)
+        await store.close()
 
 
 def test_key_check_is_exact() -> None:

@@ -247,7 +247,7 @@ async def list_alerts(session: AsyncSession, *, filters: StockAlertFilters) -> S
         offset=filters.offset,
     )
     # The rows' columns are named as the items' fields: validated from dicts in one call.
-    items = _ALERTS.validate_python([dict(row._mapping) for row in rows])
+    items = _ALERTS.validate_python(repository.row_dicts(rows))
     return StockAlertPage.build(items, total=total, params=filters)
 
 

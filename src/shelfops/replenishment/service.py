@@ -1046,7 +1046,7 @@ async def list_policies(session: AsyncSession, *, filters: PolicyFilters) -> Pol
     rows, total = await repository.list_policies(
         session,
         customer_id=tenant_of(session),
-        columns=repository.POLICY_PAGE,
+        page="policies",
         store_id=filters.store_id,
         product_id=filters.product_id,
         overridden=filters.overridden,
