@@ -16,7 +16,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import polars as pl
 from sqlalchemy import (
@@ -870,7 +870,9 @@ def _value() -> ColumnElement[Any]:
 
 
 def _highest_values(
-    customer_id: Tenant, product_filters: Sequence[ColumnElement[bool]], top: Any
+    customer_id: Tenant,
+    product_filters: Sequence[ColumnElement[bool]],
+    top: int | BindParameter[int],
 ) -> Any:
     """``policy_id, value, stock`` of candidates holding every one of the ``top``
     policies of highest value (then on hand, then lowest id) among the matching
@@ -929,15 +931,20 @@ _LIMIT: BindParameter[int] = bindparam("limit", type_=BigInteger)
 _OFFSET: BindParameter[int] = bindparam("offset", type_=BigInteger)
 _TOP: BindParameter[int] = bindparam("top", type_=BigInteger)
 
-#: The columns each policy list page reads, by name.
-POLICY_PAGES = {"policies": POLICY_PAGE, "inventory": INVENTORY_PAGE}
+#: The policy list pages: ``/reorder-policies`` and ``/inventory``.
+PolicyPage = Literal["policies", "inventory"]
+#: The columns each policy list page reads.
+POLICY_PAGES: dict[PolicyPage, tuple[Any, ...]] = {
+    "policies": POLICY_PAGE,
+    "inventory": INVENTORY_PAGE,
+}
 
 
 @dataclass(frozen=True)
 class _PolicyPageShape:
     """What a policy page's statements depend on besides the bound values."""
 
-    page: str
+    page: PolicyPage
     status: bool
     store: bool
     product: bool
@@ -1011,7 +1018,7 @@ async def list_policies(
     session: AsyncSession,
     *,
     customer_id: uuid.UUID,
-    page: str,
+    page: PolicyPage,
     status: str | None = None,
     store_id: int | None = None,
     product_id: int | None = None,
@@ -1024,8 +1031,8 @@ async def list_policies(
     offset: int,
 ) -> tuple[list[Row[Any]], int]:
     """One page of the columns of ``page`` (see :data:`POLICY_PAGES`) of the matching
-    policies, and the number matching (a large number may be a few
-    seconds old: :mod:`shelfops.kit.totals`).
+    policies, and the number matching (a large number may be a few seconds old:
+    :mod:`shelfops.kit.totals`).
 
     Sorted by ``sort`` (``days_of_supply``, ``value`` = on hand × unit cost, or
     ``product_code``; nulls last either way; equal values by on hand), then by policy id
@@ -1043,10 +1050,7 @@ async def list_policies(
         value_top=(
             sort == "value"
             and descending
-            and status is None
-            and store_id is None
-            and product_id is None
-            and overridden is None
+            and all(f is None for f in (status, store_id, product_id, overridden))
             and offset + limit <= VALUE_TOP_MAX
             and session.get_bind().dialect.name == "postgresql"
         ),
