@@ -357,6 +357,9 @@ def _server_env(args: argparse.Namespace, database_url: str, scratch: Path) -> d
             "SHELFOPS_ENV": "dev",
             "SHELFOPS_DATABASE_URL": database_url,
             "SHELFOPS_VAR_DIR": str(scratch / "var"),
+            # The embedded defaults (dev) would write console text; a deployment writes
+            # JSON lines, which cost less per line.
+            "SHELFOPS_LOG_FORMAT": "json",
         }
     )
     if args.workers > 1:

@@ -21,7 +21,13 @@ import pytest
 import structlog
 
 from shelfops.config import Environment, Settings
-from shelfops.kit.logging import REDACTED, bind_request, bind_tenant, configure_logging
+from shelfops.kit.logging import (
+    REDACTED,
+    bind_request,
+    bind_tenant,
+    configure_logging,
+    redact_text,
+)
 from shelfops.models import Role
 from tests.conftest import Tenant
 from tests.processes import stop
@@ -70,6 +76,42 @@ def test_every_logger_writes_json_with_context_and_no_secrets(json_log: io.Strin
     assert lines[2]["api_key"] == REDACTED
     assert lines[2]["headers"] == {"Authorization": REDACTED}
     assert "RuntimeError" in lines[3]["exception"]
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("sent BEARER abc.def-ghi", f"sent BEARER {REDACTED}"),
+        ("sent bAsIc dXNlcjpwdw==", f"sent bAsIc {REDACTED}"),
+        (f"key {SECRET_KEY}.", f"key {SECRET_KEY[:36]}{REDACTED}."),
+        ("amqp://guest:s3cret@mq/", f"amqp://guest:{REDACTED}@mq/"),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY----- tail",
+            f"-----BEGIN RSA PRIVATE KEY----- {REDACTED} tail",
+        ),
+    ],
+)
+def test_each_secret_in_text_is_redacted_on_its_own(text: str, redacted: str) -> None:
+    # One pattern per text: the quick test of whether any pattern can match lets each
+    # of them through on its own, in any letter case where the pattern ignores case.
+    assert redact_text(text) == redacted
+
+
+def test_text_without_secrets_is_returned_as_it_is() -> None:
+    for text in ("GET /api/v1/inventory", "089cb31c-91cc-41c2-b704-5fa54ad08e97", "so what"):
+        assert redact_text(text) == text
+
+
+async def test_an_api_key_sent_as_request_id_is_redacted_in_the_access_line(
+    client: httpx.AsyncClient, json_log: io.StringIO
+) -> None:
+    # The key's characters are all allowed in a request id, so the id is echoed; the log
+    # line must not carry the secret part.
+    answer = await client.get("/health", headers={"X-Request-ID": SECRET_KEY})
+    assert answer.headers["x-request-id"] == SECRET_KEY
+    assert "S3cr3tPart" not in json_log.getvalue()
+    access = [line for line in _lines(json_log) if line["logger"] == "shelfops.access"]
+    assert access[0]["request_id"] == f"{SECRET_KEY[:36]}{REDACTED}"
 
 
 def test_the_embedded_default_is_readable_text_and_production_is_json() -> None:

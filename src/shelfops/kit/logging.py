@@ -16,6 +16,7 @@ private key inside any text, or the password of a URL (``redis://:pw@host``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -49,17 +50,31 @@ _PRIVATE_KEY = re.compile(
 _LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "celery", "sqlalchemy", "alembic")
 
 
+# Text none of whose patterns can match lacks all of these (each pattern needs one of
+# them), and most log text is such text: one search instead of four substitutions kept
+# redaction from being the largest part of an access line's cost (bench/api_load.py).
+_MAY_HOLD_SECRET = re.compile(r"(?i)bearer|basic|so_|-----BEGIN|://")
+
+
 def redact_text(text: str) -> str:
     """``text`` with bearer tokens, API key secrets, private keys and URL passwords
     replaced."""
+    if _MAY_HOLD_SECRET.search(text) is None:
+        return text
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _API_KEY.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     text = _PRIVATE_KEY.sub(f"-----BEGIN \\1PRIVATE KEY----- {REDACTED}", text)
     return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
 
 
+@functools.lru_cache(maxsize=4096)
+def _names_a_secret(key: str) -> bool:
+    # Field names are few (the code's own), so each is matched once.
+    return _SECRET_KEY.search(key) is not None
+
+
 def _redact_value(key: str, value: Any) -> Any:
-    if _SECRET_KEY.search(key) and value is not None:
+    if _names_a_secret(key) and value is not None:
         return REDACTED
     if isinstance(value, str):
         return redact_text(value)

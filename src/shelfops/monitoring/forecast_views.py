@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shelfops.kit.db import tenant_of
+from shelfops.kit.db import read_rows, tenant_of
 from shelfops.kit.errors import NotFound
 from shelfops.models import DemandForecast, ForecastAccuracy, ModelVersion, Product, Sale, Store
 from shelfops.models.base import utcnow
@@ -70,7 +70,7 @@ async def forecast_series(
     cache keys, and the rows are plain tuples, not ORM objects."""
     statements = _series_statements()
     ids = {"customer_id": tenant_of(session), "store_id": store_id, "product_id": product_id}
-    header = (await session.execute(statements.header, ids)).first()
+    header = (await read_rows(session, statements.header, ids)).first()
     if header is None:
         raise NotFound(f"no store {store_id} for this tenant")
     if header.sku is None:
@@ -82,7 +82,7 @@ async def forecast_series(
     else:
         query = statements.everything
         params = {**ids, "model_name": model_name, "start": start, "end": end}
-    rows = (await session.execute(query, params)).all()
+    rows = (await read_rows(session, query, params)).all()
     forecast = [row for row in rows if row.part == _FORECAST]
     history = _history([row for row in rows if row.part == _HISTORY], start, end)
     return ForecastSeries(

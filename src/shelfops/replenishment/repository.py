@@ -48,6 +48,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Bundle
 
+from shelfops.kit.db import read_rows
 from shelfops.kit.totals import recent_totals
 from shelfops.models import (
     Alert,
@@ -131,7 +132,7 @@ async def _recent_total(
     tenant, list and filters when it is large (see :mod:`shelfops.kit.totals`)."""
 
     async def counted() -> int:
-        return int(await session.scalar(count, params) or 0)
+        return int((await read_rows(session, count, params)).scalar() or 0)
 
     # The engine's URL names the database (a hashable value, compared, never rendered).
     database = session.get_bind().engine.url
@@ -1071,7 +1072,10 @@ async def list_policies(
         count=count,
         params=params,
     )
-    return list(await session.execute(statement, params)), total
+    if page == "policies":
+        # Its rows carry the policy as a Bundle, which only the ORM's execution builds.
+        return list(await session.execute(statement, params)), total
+    return list(await read_rows(session, statement, params)), total
 
 
 def row_dicts(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
@@ -1387,7 +1391,7 @@ async def list_alerts(
         count=count,
         params=params,
     )
-    return list(await session.execute(statement, params)), total
+    return list(await read_rows(session, statement, params)), total
 
 
 async def get_alert(

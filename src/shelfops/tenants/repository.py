@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shelfops.kit.db import first_statement_binds_tenant, tenant_of
+from shelfops.kit.db import first_statement_binds_tenant, read_rows, tenant_of
 from shelfops.models import ApiKey, AuditLog, Customer, CustomerStatus
 
 
@@ -50,7 +50,9 @@ async def find_active_key(session: AsyncSession, *, digest: str) -> ActiveKey | 
     customer_id = tenant_of(session)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         with first_statement_binds_tenant(session):
-            result = await session.execute(_AUTHENTICATE, {"tenant": customer_id, "digest": digest})
+            result = await read_rows(
+                session, _AUTHENTICATE, {"tenant": customer_id, "digest": digest}
+            )
     else:
         result = await session.execute(
             select(ApiKey.api_key_id, ApiKey.name, ApiKey.role, ApiKey.key_hash)
