@@ -128,6 +128,16 @@ def test_broken_entries(fields: dict[bytes, bytes], reason: str) -> None:
             "got the string '2024-03-05'",
         ),
         (
+            {"occurred_at": "0001-01-01T00:00:00+01:00"},
+            "payload.occurred_at: expected a time from 1971-01-01 to 2199-12-31, "
+            "got 0001-01-01T00:00:00+01:00",
+        ),
+        (
+            {"occurred_at": "9999-12-31T23:59:59-05:00"},
+            "payload.occurred_at: expected a time from 1971-01-01 to 2199-12-31, "
+            "got 9999-12-31T23:59:59-05:00",
+        ),
+        (
             {"occurred_at": 1709613000},
             "payload.occurred_at: expected an ISO 8601 timestamp string with a UTC offset, "
             "got the number 1709613000",

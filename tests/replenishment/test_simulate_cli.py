@@ -58,3 +58,78 @@ def test_a_service_level_outside_0_1_is_one_line_and_writes_nothing(
     assert done.returncode == 1
     assert "service" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (("--seed", "-1"), "seed must be an integer ≥ 0"),
+        (("--days", "0"), "days must be at least 1"),
+    ],
+)
+def test_a_bad_seed_or_zero_days_is_one_line_and_writes_nothing(
+    tmp_path: Path, chain: Path, extra: tuple[str, ...], expected: str
+) -> None:
+    # --days 0 used to replay 90 days, a negative seed to end in a numpy traceback.
+    done = _simulate(tmp_path, chain, "--policy", "static", *extra)
+
+    assert done.returncode == 1, done.stdout
+    assert expected in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "report").exists()
+
+
+def test_an_empty_sales_file_says_what_was_expected(tmp_path: Path, chain: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("products.csv", "suppliers.csv"):
+        (data / name).write_bytes((chain / name).read_bytes())
+    (data / "sales.csv").write_bytes(b"")
+
+    done = run(
+        tmp_path,
+        "simulate",
+        "--input",
+        str(data),
+        "--policy",
+        "static",
+        "--report",
+        str(tmp_path / "report"),
+    )
+
+    assert done.returncode == 1
+    assert "sales.csv is empty: expected a header row" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "report").exists()
+
+
+def test_a_report_path_that_is_a_file_is_refused_before_the_replay(
+    tmp_path: Path, chain: Path
+) -> None:
+    (tmp_path / "report").write_text("keep me")
+
+    done = _simulate(tmp_path, chain, "--policy", "static")
+
+    assert done.returncode == 2
+    flat = " ".join(done.stderr.replace("│", " ").split())  # click's box wraps lines
+    assert "Invalid value for '--report'" in flat and "exists and is not a folder" in flat
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "report").read_text() == "keep me"
+
+
+def test_a_report_folder_that_cannot_be_created_is_one_line(tmp_path: Path, chain: Path) -> None:
+    done = run(
+        tmp_path,
+        "simulate",
+        "--input",
+        str(chain),
+        "--policy",
+        "static",
+        "--days",
+        "30",
+        "--report",
+        "/proc/shelfops-nope",
+    )
+
+    assert done.returncode == 1
+    assert "error: /proc/shelfops-nope" in done.stderr
+    assert "Traceback" not in done.stderr

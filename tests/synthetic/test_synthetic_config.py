@@ -26,6 +26,11 @@ VALID: dict[str, Any] = {"stores": 1, "products": 2, "days": 3, "seed": 0}
         ({"days": 100_000}, "days must be at most"),
         ({"start": "2024-01-01"}, "start must be a date"),
         ({"start": datetime.datetime(2024, 1, 1)}, "start must be a date"),
+        # The end date of these would overflow `date`: refused, not an OverflowError.
+        ({"start": datetime.date(9999, 12, 25), "days": 10}, "between 1971-01-01 and 2199-12-31"),
+        ({"start": datetime.date.max}, "between 1971-01-01 and 2199-12-31"),
+        ({"start": datetime.date(2199, 12, 30)}, "between 1971-01-01 and 2199-12-31"),
+        ({"start": datetime.date(1970, 12, 31)}, "between 1971-01-01 and 2199-12-31"),
     ],
 )
 def test_bad_config_raises_value_error(changes: dict[str, Any], message: str) -> None:
@@ -59,3 +64,8 @@ def test_a_failed_run_leaves_no_partial_files(tmp_path: Path) -> None:
             GenerationConfig(stores=2, products=5, days=10, seed=1), tmp_path, interrupt
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_history_ending_on_the_last_allowed_day_is_accepted() -> None:
+    config = GenerationConfig(**{**VALID, "start": datetime.date(2199, 12, 29)})
+    assert config.end == datetime.date(2199, 12, 31)

@@ -4,15 +4,14 @@ Each resource has a *create* model (every required field), an *update* model (PA
 the fields sent change; ``null`` clears an optional field and is refused for a required
 one), a *read* model and a *filters* model for its list route. Lengths match the columns
 in :mod:`shelfops.models.catalog`, so an over-long value is a 422 here rather than a
-database error. Products name their supplier by ``supplier_code``, the retailer's own
-code, never by an internal id.
+database error. Dates, amounts and counts have the bounds of :mod:`shelfops.kit.limits`,
+the same ones ingestion applies to the canonical files. Products name their supplier by
+``supplier_code``, the retailer's own code, never by an internal id.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
-from functools import cache
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -26,7 +25,18 @@ from pydantic import (
     field_validator,
 )
 
+from shelfops.kit.limits import (
+    EARLIEST_CATALOG_DATE,
+    LATEST_CATALOG_DATE,
+    MAX_LEAD_TIME_DAYS,
+    MAX_MONEY,
+    date_range_message,
+)
+from shelfops.kit.limits import (
+    INT32_MAX as INT32_MAX,  # still importable from here, where it used to be defined
+)
 from shelfops.kit.pagination import Page, PageParams
+from shelfops.kit.timezones import is_timezone_name
 from shelfops.models import Product
 
 # Column lengths of models/catalog.py.
@@ -34,18 +44,10 @@ CODE_LENGTH = 64
 NAME_LENGTH = 200
 LABEL_LENGTH = 100
 TIMEZONE_LENGTH = 64
-# Integer columns are 32-bit on PostgreSQL; a larger value would fail in the database.
-INT32_MAX = 2**31 - 1
-
-
-@cache
-def _timezones() -> frozenset[str]:
-    # Read once: scanning the tz database takes tens of milliseconds.
-    return frozenset(zoneinfo.available_timezones())
 
 
 def _check_timezone(value: str) -> str:
-    if value not in _timezones():
+    if not is_timezone_name(value):
         raise ValueError(f"{value!r} is not an IANA time zone name such as 'America/Chicago'")
     return value
 
@@ -66,8 +68,8 @@ Timezone = Annotated[
     AfterValidator(_check_timezone),
     Field(description="IANA time zone name, e.g. 'America/Chicago'.", examples=["UTC"]),
 ]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Days = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+Days = Annotated[float, Field(ge=0, le=MAX_LEAD_TIME_DAYS, allow_inf_nan=False)]
 PackSize = Annotated[int, Field(ge=1, le=INT32_MAX, description="Units per case.")]
 MinOrderQty = Annotated[
     int, Field(ge=0, le=INT32_MAX, description="Minimum units per purchase-order line.")
@@ -79,6 +81,16 @@ Search = Annotated[
         description="Case-insensitive text to find in the code or the name.",
     ),
 ]
+
+
+def _check_catalog_date(value: dt.date) -> dt.date:
+    if not EARLIEST_CATALOG_DATE <= value <= LATEST_CATALOG_DATE:
+        raise ValueError(date_range_message(EARLIEST_CATALOG_DATE, LATEST_CATALOG_DATE))
+    return value
+
+
+# A store's or product's date (opened, closed, launched, discontinued).
+CatalogDate = Annotated[dt.date, AfterValidator(_check_catalog_date)]
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
@@ -137,8 +149,8 @@ class StoreCreate(_Input):
     region: Label | None = None
     city: Label | None = None
     timezone: Timezone = "UTC"
-    opened_on: dt.date | None = None
-    closed_on: dt.date | None = Field(
+    opened_on: CatalogDate | None = None
+    closed_on: CatalogDate | None = Field(
         default=None, description="Last day of trading; on or after opened_on."
     )
     is_active: bool = True
@@ -157,8 +169,8 @@ class StoreUpdate(_Input):
     region: Label | None = None
     city: Label | None = None
     timezone: Annotated[Timezone | None, NotNull] = None
-    opened_on: dt.date | None = None
-    closed_on: dt.date | None = None
+    opened_on: CatalogDate | None = None
+    closed_on: CatalogDate | None = None
     is_active: Annotated[bool | None, NotNull] = None
 
     @field_validator("closed_on")
@@ -259,8 +271,8 @@ class ProductCreate(_Input):
     unit_cost: Money = Field(description="Purchase cost per unit.")
     unit_price: Money = Field(description="Regular shelf price per unit.")
     pack_size: PackSize = 1
-    launched_on: dt.date | None = Field(default=None, description="First day on sale.")
-    discontinued_on: dt.date | None = Field(
+    launched_on: CatalogDate | None = Field(default=None, description="First day on sale.")
+    discontinued_on: CatalogDate | None = Field(
         default=None, description="First day no longer sold; after launched_on."
     )
     is_active: bool = True
@@ -285,8 +297,8 @@ class ProductUpdate(_Input):
     unit_cost: Annotated[Money | None, NotNull] = None
     unit_price: Annotated[Money | None, NotNull] = None
     pack_size: Annotated[PackSize | None, NotNull] = None
-    launched_on: dt.date | None = None
-    discontinued_on: dt.date | None = None
+    launched_on: CatalogDate | None = None
+    discontinued_on: CatalogDate | None = None
     is_active: Annotated[bool | None, NotNull] = None
 
     @field_validator("discontinued_on")

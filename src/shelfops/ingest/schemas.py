@@ -1,7 +1,9 @@
 """The canonical file specs (columns, types, rules) and the ingest report models.
 
 The specs mirror ``docs/canonical-format.md``; text lengths come from the ORM columns so
-that a value the database would refuse is reported as a validation problem instead.
+that a value the database would refuse is reported as a validation problem instead. The
+bounds of dates, amounts and counts are :mod:`shelfops.kit.limits`' (shared with the
+catalog API and the simulator).
 """
 
 from __future__ import annotations
@@ -16,6 +18,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import String
 
+from shelfops.kit.limits import (
+    EARLIEST_CATALOG_DATE,
+    EARLIEST_DAY,
+    INT32_MAX,
+    LATEST_CATALOG_DATE,
+    LATEST_DAY,
+    MAX_LEAD_TIME_DAYS,
+    MAX_MONEY,
+    MAX_UNITS,
+)
 from shelfops.models import InventorySnapshot, Product, Sale, Store, Supplier
 from shelfops.models.base import Base
 
@@ -65,7 +77,9 @@ class Rule(StrEnum):
     TIMEZONE = "timezone"
     MAX_LENGTH = "max_length"
     MINIMUM = "minimum"
+    MAXIMUM = "maximum"
     RANGE = "range"
+    DATE_ORDER = "date_order"
     UNKNOWN_CODE = "unknown_code"
     DUPLICATE_KEY = "duplicate_key"
 
@@ -76,6 +90,9 @@ class ColumnSpec:
 
     ``target`` is the table column the value lands in; for a code that references the
     catalog (``references``) it is the internal id column the code is mapped to.
+    ``minimum`` and ``maximum`` bound a number or integer column, ``earliest`` and
+    ``latest`` a date column (all inclusive). ``after`` names an earlier date column of
+    the same row that this one may not precede (``strictly_after``: nor equal).
     """
 
     name: str
@@ -83,10 +100,15 @@ class ColumnSpec:
     required: bool
     target: str
     minimum: float | None = None
+    maximum: float | None = None
     # Exclusive upper bound (discount_pct < 1).
     below: float | None = None
     max_length: int | None = None
     references: IngestKind | None = None
+    earliest: dt.date | None = None
+    latest: dt.date | None = None
+    after: str | None = None
+    strictly_after: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,12 +167,40 @@ def _code_ref(name: str, refers: IngestKind, target: str, *, required: bool = Tr
     return ColumnSpec(name, ColumnType.TEXT, required, target, references=refers)
 
 
-def _number(name: str, *, required: bool = True, below: float | None = None) -> ColumnSpec:
-    return ColumnSpec(name, ColumnType.NUMBER, required, name, minimum=0.0, below=below)
+def _number(
+    name: str,
+    *,
+    maximum: float | None = None,
+    required: bool = True,
+    below: float | None = None,
+) -> ColumnSpec:
+    return ColumnSpec(
+        name, ColumnType.NUMBER, required, name, minimum=0.0, maximum=maximum, below=below
+    )
 
 
-def _date(name: str, *, required: bool = False, target: str | None = None) -> ColumnSpec:
-    return ColumnSpec(name, ColumnType.DATE, required, target or name)
+def _integer(name: str, *, minimum: int) -> ColumnSpec:
+    # Every integer column is 32-bit on PostgreSQL.
+    return ColumnSpec(name, ColumnType.INTEGER, True, name, minimum=minimum, maximum=INT32_MAX)
+
+
+def _day(name: str, *, target: str) -> ColumnSpec:
+    """The business day of a time-series row."""
+    return ColumnSpec(name, ColumnType.DATE, True, target, earliest=EARLIEST_DAY, latest=LATEST_DAY)
+
+
+def _catalog_date(name: str, *, after: str | None = None, strictly: bool = False) -> ColumnSpec:
+    """An optional catalog date, not before the ``after`` column of the same row."""
+    return ColumnSpec(
+        name,
+        ColumnType.DATE,
+        False,
+        name,
+        earliest=EARLIEST_CATALOG_DATE,
+        latest=LATEST_CATALOG_DATE,
+        after=after,
+        strictly_after=strictly,
+    )
 
 
 SPECS: dict[IngestKind, FileSpec] = {
@@ -159,9 +209,9 @@ SPECS: dict[IngestKind, FileSpec] = {
         columns=(
             _text("supplier_code", Supplier.supplier_code),
             _text("name", Supplier.name),
-            _number("lead_time_days"),
-            _number("lead_time_std_days"),
-            ColumnSpec("min_order_qty", ColumnType.INTEGER, True, "min_order_qty", minimum=0),
+            _number("lead_time_days", maximum=MAX_LEAD_TIME_DAYS),
+            _number("lead_time_std_days", maximum=MAX_LEAD_TIME_DAYS),
+            _integer("min_order_qty", minimum=0),
         ),
         key=("supplier_code",),
         model=Supplier,
@@ -175,8 +225,9 @@ SPECS: dict[IngestKind, FileSpec] = {
             _text("region", Store.region, required=False),
             _text("city", Store.city, required=False),
             ColumnSpec("timezone", ColumnType.TIMEZONE, True, "timezone"),
-            _date("opened_on"),
-            _date("closed_on"),
+            _catalog_date("opened_on"),
+            # As in the API: a store may close on the day it opened.
+            _catalog_date("closed_on", after="opened_on"),
         ),
         key=("store_code",),
         model=Store,
@@ -190,11 +241,13 @@ SPECS: dict[IngestKind, FileSpec] = {
             _text("category", Product.category),
             _text("department", Product.department),
             _code_ref("supplier_code", IngestKind.SUPPLIERS, "supplier_id", required=False),
-            _number("unit_cost"),
-            _number("unit_price"),
-            ColumnSpec("pack_size", ColumnType.INTEGER, True, "pack_size", minimum=1),
-            _date("launched_on"),
-            _date("discontinued_on"),
+            _number("unit_cost", maximum=MAX_MONEY),
+            _number("unit_price", maximum=MAX_MONEY),
+            _integer("pack_size", minimum=1),
+            _catalog_date("launched_on"),
+            # As in the API: discontinued_on is the first day no longer sold, so a
+            # product is on sale for at least its launch day.
+            _catalog_date("discontinued_on", after="launched_on", strictly=True),
         ),
         key=("product_code",),
         model=Product,
@@ -203,14 +256,14 @@ SPECS: dict[IngestKind, FileSpec] = {
     IngestKind.SALES: FileSpec(
         kind=IngestKind.SALES,
         columns=(
-            _date("date", required=True, target="sale_date"),
+            _day("date", target="sale_date"),
             _code_ref("store_code", IngestKind.STORES, "store_id"),
             _code_ref("product_code", IngestKind.PRODUCTS, "product_id"),
-            _number("quantity"),
-            _number("unit_price"),
+            _number("quantity", maximum=MAX_UNITS),
+            _number("unit_price", maximum=MAX_MONEY),
             ColumnSpec("promo_flag", ColumnType.BOOLEAN, True, "promo_flag"),
             _number("discount_pct", below=1.0),
-            _number("on_hand_close", required=False),
+            _number("on_hand_close", maximum=MAX_UNITS, required=False),
         ),
         key=("store_code", "product_code", "date"),
         model=Sale,
@@ -219,11 +272,11 @@ SPECS: dict[IngestKind, FileSpec] = {
     IngestKind.INVENTORY: FileSpec(
         kind=IngestKind.INVENTORY,
         columns=(
-            _date("date", required=True, target="snapshot_date"),
+            _day("date", target="snapshot_date"),
             _code_ref("store_code", IngestKind.STORES, "store_id"),
             _code_ref("product_code", IngestKind.PRODUCTS, "product_id"),
-            _number("on_hand"),
-            _number("on_order"),
+            _number("on_hand", maximum=MAX_UNITS),
+            _number("on_order", maximum=MAX_UNITS),
         ),
         key=("store_code", "product_code", "date"),
         model=InventorySnapshot,

@@ -8,11 +8,9 @@ problems that end up in a report are turned into Python objects.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import polars as pl
 
@@ -25,6 +23,8 @@ from shelfops.ingest.schemas import (
     Problem,
     Rule,
 )
+from shelfops.kit.limits import date_range_message
+from shelfops.kit.timezones import timezone_names
 
 # Accepted spellings of booleans (the format says true/false, also 1/0).
 _BOOLEANS: dict[str, bool] = {
@@ -38,11 +38,9 @@ _BOOLEANS: dict[str, bool] = {
     "0": False,
 }
 _ISO_DATE_LENGTH = len("2024-01-31")
-
-
-@lru_cache(maxsize=1)
-def _timezones() -> list[str]:
-    return sorted(zoneinfo.available_timezones())
+# Digits with an optional sign: a whole number, even one too large for 64 bits (which
+# is then reported as out of range, not as "not a whole number").
+_WHOLE_NUMBER = r"^[+-]?[0-9]+$"
 
 
 @dataclass(frozen=True)
@@ -173,6 +171,8 @@ class _Check:
     rule: Rule
     mask: pl.Expr
     message: str
+    # Text added to the message row by row, in parentheses (e.g. the other date).
+    detail: pl.Expr | None = None
 
 
 def _number_text(value: float) -> str:
@@ -222,7 +222,7 @@ def _column_exprs(
             )
     elif column.type is ColumnType.TIMEZONE:
         typed = raw
-        ok = raw.is_in(_timezones())
+        ok = raw.is_in(sorted(timezone_names()))
         checks.append(
             _Check(
                 column,
@@ -244,7 +244,9 @@ def _column_exprs(
         )
     elif column.type is ColumnType.INTEGER:
         typed = raw.cast(pl.Int64, strict=False)
-        ok = typed.is_not_null()
+        # A whole number too large for 64 bits does not cast; it is still a whole number,
+        # and the bounds below (compared as a float) report it as out of range.
+        ok = typed.is_not_null() | raw.str.contains(_WHOLE_NUMBER)
         checks.append(_Check(column, Rule.INTEGER, present & ~ok, "not a whole number"))
     else:
         typed = raw.cast(pl.Float64, strict=False)
@@ -252,16 +254,57 @@ def _column_exprs(
         ok = typed.is_not_null() & typed.is_finite()
         checks.append(_Check(column, Rule.NUMBER, present & ~ok, "not a (finite) number"))
 
-    if column.minimum is not None:
-        if column.below is not None:
-            bounds = f"[{_number_text(column.minimum)}, {_number_text(column.below)})"
-            bad = ok & ((typed < column.minimum) | (typed >= column.below))
-            checks.append(_Check(column, Rule.RANGE, bad, f"must be in {bounds}"))
-        else:
-            bad = ok & (typed < column.minimum)
-            message = f"must be ≥ {_number_text(column.minimum)}"
-            checks.append(_Check(column, Rule.MINIMUM, bad, message))
+    checks.extend(_bound_checks(column, raw, typed, ok))
     return pl.when(present & ok).then(typed).alias(column.target), checks
+
+
+def _bound_checks(column: ColumnSpec, raw: pl.Expr, typed: pl.Expr, ok: pl.Expr) -> list[_Check]:
+    """The checks of a parsed value against the column's bounds."""
+    if column.earliest is not None and column.latest is not None:
+        bad = ok & ((typed < column.earliest) | (typed > column.latest))
+        return [_Check(column, Rule.RANGE, bad, date_range_message(column.earliest, column.latest))]
+    lower, upper = column.minimum, column.maximum
+    value = typed
+    if column.type is ColumnType.INTEGER:
+        value = pl.when(typed.is_not_null()).then(typed.cast(pl.Float64))
+        value = value.otherwise(raw.cast(pl.Float64, strict=False))
+    checks: list[_Check] = []
+    if lower is not None and column.below is not None:
+        bounds = f"[{_number_text(lower)}, {_number_text(column.below)})"
+        bad = ok & ((value < lower) | (value >= column.below))
+        checks.append(_Check(column, Rule.RANGE, bad, f"must be in {bounds}"))
+    elif lower is not None:
+        message = f"must be ≥ {_number_text(lower)}"
+        checks.append(_Check(column, Rule.MINIMUM, ok & (value < lower), message))
+    if upper is not None:
+        message = f"must be at most {_number_text(upper)}"
+        checks.append(_Check(column, Rule.MAXIMUM, ok & (value > upper), message))
+    return checks
+
+
+def _order_checks(spec: FileSpec, typed: Mapping[str, pl.Expr]) -> list[_Check]:
+    """Dates of one row in the wrong order (a store closed before it opened).
+
+    Only pairs of valid dates are compared: an empty or unparseable date is reported (or
+    allowed) by its own column's checks.
+    """
+    checks: list[_Check] = []
+    for column in spec.columns:
+        if column.after is None:
+            continue
+        this, earlier = typed[column.name], typed[column.after]
+        wrong = (this <= earlier) if column.strictly_after else (this < earlier)
+        relation = "after" if column.strictly_after else "on or after"
+        checks.append(
+            _Check(
+                column,
+                Rule.DATE_ORDER,
+                this.is_not_null() & earlier.is_not_null() & wrong,
+                f"must be {relation} {column.after}",
+                detail=earlier.dt.to_string("%Y-%m-%d"),
+            )
+        )
+    return checks
 
 
 def validate_chunk(
@@ -283,21 +326,33 @@ def validate_chunk(
         expr, column_checks = _column_exprs(column, lookups)
         typed_exprs.append(expr)
         checks.extend(column_checks)
+    by_name = {column.name: expr for column, expr in zip(spec.columns, typed_exprs, strict=True)}
+    checks.extend(_order_checks(spec, by_name))
     masks = [check.mask.fill_null(False).alias(f"__check_{i}") for i, check in enumerate(checks)]
+    details = [
+        check.detail.alias(f"__detail_{i}")
+        for i, check in enumerate(checks)
+        if check.detail is not None
+    ]
     # One select so that polars evaluates all columns and checks in parallel.
-    out = raw.select(*typed_exprs, *masks)
+    out = raw.select(*typed_exprs, *masks, *details)
+    helper_names = [expr.meta.output_name() for expr in [*masks, *details]]
     mask_names = [f"__check_{i}" for i in range(len(checks))]
     totals = out.select(pl.col(mask_names).sum()).row(0) if checks else ()
 
     counts: Counter[Rule] = Counter()
     examples: list[Problem] = []
-    for check, name, total in zip(checks, mask_names, totals, strict=True):
+    for index, (check, name, total) in enumerate(zip(checks, mask_names, totals, strict=True)):
         if not total:
             continue
         counts[check.rule] += int(total)
         positions = out.get_column(name).arg_true().head(example_limit)
-        values = raw.get_column(check.column.name).gather(positions)
-        for position, value in zip(positions.to_list(), values.to_list(), strict=True):
+        values = raw.get_column(check.column.name).gather(positions).to_list()
+        messages = [check.message] * len(values)
+        if check.detail is not None:
+            extra = out.get_column(f"__detail_{index}").gather(positions).to_list()
+            messages = [f"{check.message} ({detail})" for detail in extra]
+        for position, value, message in zip(positions.to_list(), values, messages, strict=True):
             row = first_row + position
             examples.append(
                 Problem(
@@ -306,10 +361,10 @@ def validate_chunk(
                     line=row + 1,
                     column=check.column.name,
                     value=value,
-                    message=check.message,
+                    message=message,
                 )
             )
-    typed = out.drop(mask_names)
+    typed = out.drop(helper_names)
     return ChunkResult(
         typed=typed, keys=typed.select(spec.key_targets), counts=counts, examples=examples
     )

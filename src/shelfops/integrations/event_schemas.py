@@ -15,15 +15,25 @@ the field and what was expected (it travels to the dead-letter stream as ``reaso
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from shelfops.kit.errors import ValidationFailed
+from shelfops.kit.limits import EARLIEST_DAY, LATEST_DAY
 from shelfops.models import IntegrationEvent, Product, Store
 
 # Largest magnitude of a quantity, price or stock level: a billion units is a producer bug,
@@ -62,6 +72,18 @@ class _Event(BaseModel):
         description="When it happened, ISO 8601 with a UTC offset; its date in the store's "
         "timezone is the business date the event counts on."
     )
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _on_a_business_day(cls, value: dt.datetime) -> dt.datetime:
+        # Its date in the store's timezone is a sales day, so it must lie where sales days
+        # may (kit.limits); year 1 or 9999 would also overflow that conversion.
+        if not EARLIEST_DAY <= value.date() <= LATEST_DAY:
+            raise ValueError(
+                f"occurred_at: expected a time from {EARLIEST_DAY} to {LATEST_DAY}, "
+                f"got {value.isoformat()}"
+            )
+        return value
 
 
 class SaleEvent(_Event):

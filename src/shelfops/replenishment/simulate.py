@@ -57,7 +57,9 @@ cost = Σ lost units × (price that day − unit cost), at least 0; ordering cos
 order cost.
 
 **Bad input.** A missing file, a negative ``on_hand_close``, a non-numeric or negative
-cost, pack size or lead time, or a service level outside (0, 1) are errors naming the
+cost, pack size or lead time, a cost, pack size, minimum order or lead time above the
+maxima ingestion applies (:mod:`shelfops.kit.limits`: lead times ≤ 365 days, money ≤ 1e12,
+units ≤ 2147483647), or a service level outside (0, 1) are errors naming the
 file, line and column (or option). Products without a supplier, with a supplier missing
 from suppliers.csv, or whose supplier has no lead time are left out of the replay and
 listed in the report (``skipped``); an empty ``lead_time_std_days`` is taken as 0.
@@ -78,6 +80,7 @@ import polars as pl
 
 from shelfops.forecasting.panel import Panel
 from shelfops.kit.errors import ValidationFailed
+from shelfops.kit.limits import MAX_LEAD_TIME_DAYS, MAX_MONEY, MAX_UNITS
 from shelfops.replenishment.policy import (
     DAYS_PER_YEAR,
     SERVICE_KINDS,
@@ -152,6 +155,9 @@ class SimulationSettings:
                 _fail(name, getattr(self, name), "must be at least 1")
         if self.warmup_days < 0:
             _fail("warmup_days", self.warmup_days, "must not be negative")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            # numpy's generators only take a non-negative seed.
+            _fail("seed", self.seed, "must be an integer ≥ 0")
 
 
 @dataclass
@@ -394,7 +400,12 @@ def draw_lead_times(
 
 
 def _check_on_hand(path: Path) -> None:
-    header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
+    try:
+        header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
+    except (pl.exceptions.PolarsError, UnicodeDecodeError):
+        # An empty or unreadable file: reading the sales (load_panel) next says what is
+        # wrong with it, as it does for a header without rows.
+        return
     if "on_hand_close" not in header:
         return
     column = (
@@ -438,10 +449,12 @@ def _numbers(
     column: str,
     *,
     minimum: float,
+    maximum: float,
     strict_minimum: bool = False,
     allow_empty: bool = False,
 ) -> list[float | None]:
-    """A numeric column; the first bad value is an error naming its line."""
+    """A numeric column in ``[minimum, maximum]``; the first bad value is an error naming
+    its line."""
     text = frame[column].str.strip_chars()
     values = text.cast(pl.Float64, strict=False)
     empty = text.is_null() | (text == "")
@@ -456,6 +469,8 @@ def _numbers(
         elif value < minimum or (strict_minimum and value == minimum):
             bound = ">" if strict_minimum else "≥"
             message = f"must be {bound} {minimum:g}"
+        elif value > maximum:
+            message = f"must be ≤ {maximum:.0f}"
         else:
             continue
         raise SimulationInputError(
@@ -474,9 +489,11 @@ def _read_products(path: Path) -> dict[str, dict[str, Any]]:
     frame = _read_table(
         path, ("product_code", "supplier_code", "unit_cost", "unit_price", "pack_size")
     )
-    cost = _numbers(frame, path.name, "unit_cost", minimum=0.0)
-    price = _numbers(frame, path.name, "unit_price", minimum=0.0)
-    pack = _numbers(frame, path.name, "pack_size", minimum=0.0, strict_minimum=True)
+    cost = _numbers(frame, path.name, "unit_cost", minimum=0.0, maximum=MAX_MONEY)
+    price = _numbers(frame, path.name, "unit_price", minimum=0.0, maximum=MAX_MONEY)
+    pack = _numbers(
+        frame, path.name, "pack_size", minimum=0.0, maximum=MAX_UNITS, strict_minimum=True
+    )
     supplier = frame["supplier_code"].str.strip_chars().fill_null("").to_list()
     return {
         str(code).strip(): {
@@ -493,9 +510,15 @@ def _read_suppliers(path: Path) -> dict[str, dict[str, Any]]:
     frame = _read_table(
         path, ("supplier_code", "lead_time_days", "lead_time_std_days", "min_order_qty")
     )
-    lead = _numbers(frame, path.name, "lead_time_days", minimum=0.0, allow_empty=True)
-    std = _numbers(frame, path.name, "lead_time_std_days", minimum=0.0, allow_empty=True)
-    moq = _numbers(frame, path.name, "min_order_qty", minimum=0.0, allow_empty=True)
+    lead, std = (
+        _numbers(
+            frame, path.name, column, minimum=0.0, maximum=MAX_LEAD_TIME_DAYS, allow_empty=True
+        )
+        for column in ("lead_time_days", "lead_time_std_days")
+    )
+    moq = _numbers(
+        frame, path.name, "min_order_qty", minimum=0.0, maximum=MAX_UNITS, allow_empty=True
+    )
     return {
         str(code).strip(): {
             "lead_time_days": lead[i],
@@ -1087,7 +1110,7 @@ def simulate_command(
         _fail("safety_days", safety_days, "must be a number ≥ 0")
     metric = "fill_rate" if service_kind == "fill_rate" else "cycle_service_level"
     progress("reading input")
-    replay, panel = load_replay(input_dir, days=days or 90, settings=settings)
+    replay, panel = load_replay(input_dir, days=90 if days is None else days, settings=settings)
     forecast_info: dict[str, Any] = {}
     if policy == "forecast":
         track = build_forecast_track(panel, replay, settings, progress)

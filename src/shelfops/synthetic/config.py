@@ -6,6 +6,8 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from shelfops.kit.limits import EARLIEST_DAY, LATEST_DAY
+
 # Guards against typos such as `--days 73000` that would silently take hours; raise
 # them if a real need appears (memory per store grows with products x days).
 MAX_STORES = 100_000
@@ -51,9 +53,12 @@ class GenerationConfig:
             raise ValueError(f"seed must be zero or positive, got {self.seed}")
         if not isinstance(self.start, datetime.date) or isinstance(self.start, datetime.datetime):
             raise ValueError(f"start must be a date, got {self.start!r}")
-        if self.start.year < 1971 or self.end.year > 2199:
+        # Checked on the start before `end` is computed: near year 9999 that would overflow.
+        if self.start < EARLIEST_DAY or (LATEST_DAY - self.start).days < self.days - 1:
+            end = self.end if self.start <= LATEST_DAY else f"after {LATEST_DAY}"
             raise ValueError(
-                f"the history must lie between 1971 and 2199, got {self.start} to {self.end}"
+                f"the history must lie between {EARLIEST_DAY} and {LATEST_DAY}, "
+                f"got {self.start} to {end}"
             )
 
     @property
