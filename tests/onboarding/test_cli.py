@@ -156,3 +156,50 @@ def test_profile_schema_prints_the_committed_schema() -> None:
     assert result.exit_code == 0
     assert result.output == SCHEMA_FILE.read_text(encoding="utf-8")
     assert json.loads(result.output)["title"] == "ShelfOps contract profile"
+
+
+def test_profile_validate_refuses_aliases_and_non_text_encodings(tmp_path: Path) -> None:
+    looping = tmp_path / "looping.yaml"
+    looping.write_text("profile_id: x\nversion: 1\na: &a [*a, *a]\n")
+    result = invoke("profile", "validate", str(looping))
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # not a RecursionError
+    assert "line 3: YAML anchors and aliases are not allowed in a contract profile" in (
+        result.output
+    )
+    rot13 = tmp_path / "rot13.yaml"
+    rot13.write_text(
+        POS_PROFILE.read_text(encoding="utf-8").replace("encoding: utf-8", "encoding: rot13")
+    )
+    result = invoke("profile", "validate", str(rot13))
+    assert result.exit_code == 1
+    assert "line 13: csv.encoding: 'rot13' is not a text encoding of files" in result.output
+
+
+async def test_onboard_a_pos_file_with_a_void_and_a_free_line(
+    cli_env: None, shop: Tenant, tmp_path: Path
+) -> None:
+    source = tmp_path / "pos.csv"
+    source.write_text(
+        "receipt_id,line_no,sold_at,store,sku,description,qty,list_price,line_total\n"
+        "R1,1,2025-03-07T14:02:11Z,S1,p1001,Whole milk 1L,2,1.19,2.38\n"
+        "R1,2,2025-03-07T14:03:00Z,S1,p1001,Whole milk 1L (void),0,1.19,0\n"
+        "R1,3,2025-03-07T14:03:00Z,S1,p2001,Free bread,1,0,0\n"
+    )
+    result = await ainvoke(
+        "onboard",
+        "--profile",
+        str(POS_PROFILE),
+        "--source",
+        str(source),
+        "--tenant",
+        shop.slug,
+        "--dry-run",
+    )
+    assert result.exit_code == 0, result.output
+    assert "records: 3 in, 0 canonical rows written, 1 not imported (zero_quantity 1)" in (
+        result.output
+    )
+    assert "[dropped] line 3, column 'qty', value '0': a quantity of 0 adds no units" in (
+        result.output
+    )

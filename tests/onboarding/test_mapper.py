@@ -640,3 +640,124 @@ def test_a_missing_unit_factor_counts_against_the_quantity_parse_rate() -> None:
         "inventory.on_hand",
     )
     assert problem.message.startswith("the unit factor is missing or not a number")
+
+
+# ---------------------------------------------------------------------------------------
+# Derived prices: zero quantities and zero regular prices
+# ---------------------------------------------------------------------------------------
+
+POS_HEADER = "receipt_id,line_no,sold_at,store,sku,description,qty,list_price,line_total\n"
+POS_MILK = "R1,1,2025-03-07T14:02:11Z,S1,p1001,Whole milk 1L,2,1.19,2.38\n"
+
+
+def test_a_zero_quantity_pos_line_is_left_out_and_listed() -> None:
+    # A voided line (0 units, 0.00) and a price-only correction (0 units, -0.50): no units
+    # to add, no unit price (amount ÷ 0). The rest of the file maps as without them.
+    data = (
+        POS_HEADER
+        + POS_MILK
+        + "R1,2,2025-03-07T14:03:00Z,S1,p1001,Whole milk 1L (void),0,1.19,0.00\n"
+        + "R2,1,2025-03-07T15:00:00Z,S1,p2001,Rye bread (only a void),0,2.49,0\n"
+        + "R3,1,2025-03-07T16:00:00Z,S2,p1001,price correction,0,1.19,-0.50\n"
+    )
+    mapped = run(POS_PROFILE, data)
+    assert mapped.status == "ok", mapped.reason
+    assert rows(mapped) == [sale("2025-03-07", "S1", "P1001", "2.0", "1.19")]
+    assert mapped.rows_dropped == {"zero_quantity": 3}
+    assert problem_tuples(mapped) == [
+        ("dropped", "zero_quantity", 3, "qty", "0"),
+        ("dropped", "zero_quantity", 4, "qty", "0"),
+        ("dropped", "zero_quantity", 5, "qty", "0"),
+    ]
+    assert mapped.problems.sorted()[0].message == (
+        "a quantity of 0 adds no units and has no unit price ('line_total' ÷ 0); "
+        "the line is left out"
+    )
+
+
+def test_a_zero_regular_price_is_no_discount() -> None:
+    # A give-away (list price 0, sold for 0) and an open-price item (list price 0, price
+    # keyed at the till): there is no regular price to discount from.
+    data = (
+        POS_HEADER
+        + POS_MILK
+        + "R1,2,2025-03-07T14:02:11Z,S1,p2001,Free bread,1,0,0\n"
+        + "R2,1,2025-03-07T15:00:00Z,S2,p3001,Open price,2,0.00,5.00\n"
+    )
+    mapped = run(POS_PROFILE, data)
+    assert mapped.status == "ok", mapped.reason
+    assert rows(mapped) == [
+        sale("2025-03-07", "S1", "P1001", "2.0", "1.19"),
+        sale("2025-03-07", "S1", "P2001", "1.0", "0.0"),
+        sale("2025-03-07", "S2", "P3001", "2.0", "2.5"),
+    ]
+    assert mapped.problems.total == 0
+
+
+def test_an_underivable_price_or_discount_is_reported_once_with_its_cause() -> None:
+    data = (
+        POS_HEADER
+        + "R1,1,2025-03-07T14:02:11Z,S1,p1001,no list price,2,,2.38\n"
+        + "R2,1,2025-03-07T14:02:11Z,S1,p1001,no total,2,1.19,\n"
+        + "R3,1,2025-03-07T14:02:11Z,S1,p1001,no quantity,,1.19,2.38\n"
+        + "R4,1,2025-03-07T14:02:11Z,S1,p1001,negative list price,1,-1,1\n"
+    )
+    mapped = run(POS_PROFILE, data)
+    assert mapped.status == "rejected"
+    assert mapped.reason == "required_null_rate 1 > 0 (4 record(s))"
+    # One problem per record, for the value that is missing (not also for the discount
+    # and promo flag that follow from it), none without a column.
+    assert problem_tuples(mapped) == [
+        ("error", "required_null", 2, "list_price", ""),
+        ("error", "required_null", 3, "line_total", ""),
+        ("error", "required_null", 4, "qty", ""),
+        ("error", "required_null", 5, "list_price", "-1"),
+    ]
+    messages = [p.message for p in mapped.problems.sorted()]
+    assert messages == [
+        "sales.discount_pct is required but cannot be derived (1 − unit_price ÷ 'list_price': "
+        "'list_price' is empty) (null_policy: reject)",
+        "sales.unit_price is required but cannot be derived ('line_total' ÷ quantity: "
+        "'line_total' is empty) (null_policy: reject)",
+        "sales.quantity is required but is empty (null_policy: reject)",
+        "sales.discount_pct is required but cannot be derived (1 − unit_price ÷ 'list_price': "
+        "the regular price 'list_price' is negative) (null_policy: reject)",
+    ]
+
+
+DERIVED_DAILY = """\
+profile_id: t
+version: 1
+source_name: t
+source_type: smb_csv
+grain: daily_store_item
+field_map:
+  sales:
+    date: day
+    store_code: store
+    product_code: sku
+    quantity: units
+derivations:
+  sales:
+    unit_price: {method: amount_per_unit, amount_column: revenue}
+    discount_pct: {method: discount_from_regular_price, regular_price_column: list}
+    promo_flag: {method: promo_when_discounted}
+"""
+
+
+def test_a_zero_unit_day_follows_the_null_policy_of_its_derived_price() -> None:
+    # A daily row of 0 units is a real zero-sales day: its unit price cannot be derived,
+    # and the profile's null policy says what that means (reject by default).
+    data = "day,store,sku,units,revenue,list\n2025-03-01,S1,P1001,2,2.38,1.19\n"
+    data += "2025-03-01,S1,P2001,0,0,2.49\n"
+    mapped = run(DERIVED_DAILY, data)
+    assert mapped.status == "rejected"
+    assert problem_tuples(mapped) == [("error", "required_null", 3, "revenue", "0")]
+    assert mapped.problems.sorted()[0].message == (
+        "sales.unit_price is required but cannot be derived ('revenue' ÷ quantity: the "
+        "quantity is 0) (null_policy: reject)"
+    )
+    # A default price is used by the discount and promo flag derived from it.
+    filled = run(DERIVED_DAILY + "null_policy:\n  sales:\n    unit_price: {default: 2.49}\n", data)
+    assert filled.status == "ok", filled.reason
+    assert rows(filled)[1] == sale("2025-03-01", "S1", "P2001", "0.0", "2.49")

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from shelfops.config import Environment, Settings
 from shelfops.ingest.schemas import IngestKind
@@ -269,4 +270,67 @@ def test_tenant_profiles_refuses_a_broken_or_foreign_profile(tmp_path: Path) -> 
         "a.yaml: tenant: the profile is for tenant 'other' but sits in the folder of 'acme'",
         "b.yaml: line 2: version: expected integer, got 'x'",
         "d.yml: source_name: 'shop-pos' is already used by c.yaml",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # An alias inside its own anchor: expanding it recursed until RecursionError.
+        (
+            "a: &a [*a, *a]\n",
+            "line 1: YAML anchors and aliases are not allowed in a contract "
+            "profile (found anchor &a); write the value out in full",
+        ),
+        (
+            MINIMAL.replace("source_name: shop-pos", "source_name: *id"),
+            "line 3: YAML anchors "
+            "and aliases are not allowed in a contract profile (found alias *id)",
+        ),
+        (
+            MINIMAL.replace("profile_id: shop-pos", "profile_id: &id shop-pos"),
+            "line 1: YAML "
+            "anchors and aliases are not allowed in a contract profile (found anchor &id)",
+        ),
+    ],
+)
+def test_yaml_anchors_and_aliases_are_refused_with_their_line(text: str, found: str) -> None:
+    (error,) = errors_of(text)
+    assert error.startswith(found)
+
+
+def test_a_billion_laughs_profile_is_refused_before_it_expands() -> None:
+    # Each level is 9 aliases of the one before: 9**levels items once expanded (7 levels
+    # took seconds and gigabytes). Kept small here so that a regression fails instead of
+    # exhausting the machine; refused at its first anchor either way.
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 5)]
+    (error,) = errors_of("\n".join(lines) + "\n")
+    assert error.startswith("line 1: YAML anchors and aliases are not allowed")
+    # No example profile uses them.
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        events = list(yaml.parse(path.read_text(encoding="utf-8")))
+        assert not [e for e in events if getattr(e, "anchor", None) is not None], path.name
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "base64", "hex", "zlib", "idna", "undefined"])
+def test_a_codec_that_is_not_a_text_encoding_is_refused(encoding: str) -> None:
+    (error,) = errors_of(MINIMAL + f"csv:\n  encoding: {encoding}\n")
+    assert error.startswith(f"line 18: csv.encoding: {encoding!r} is not a text encoding of files")
+    assert error.endswith("expected a text encoding such as utf-8, cp1252, latin-1 or utf-16")
+
+
+def test_known_text_encodings_pass_and_unknown_ones_are_named() -> None:
+    for encoding in ("utf-8", "UTF8", "cp1252", "latin-1", "utf-16", "utf-8-sig"):
+        assert parse_profile(MINIMAL + f"csv:\n  encoding: {encoding}\n").csv.encoding == encoding
+    assert errors_of(MINIMAL + "csv:\n  encoding: klingon\n") == [
+        "line 18: csv.encoding: unknown encoding 'klingon'; expected a text encoding such as "
+        "utf-8, cp1252, latin-1 or utf-16"
+    ]
+
+
+def test_localtime_and_factory_are_not_time_zones() -> None:
+    assert errors_of(MINIMAL + "timezone:\n  source: localtime\n  business_day: Factory\n") == [
+        "line 18: timezone.source: not an IANA time zone name: 'localtime'",
+        "line 19: timezone.business_day: expected 'source', 'store' or an IANA zone, got 'Factory'",
     ]

@@ -88,11 +88,16 @@ def _entry(profile: ContractProfile, kind: IngestKind, spec: ColumnSpec) -> Line
     elif isinstance(recipe, AmountPerUnit):
         sources.append(recipe.amount_column)
         steps.append(f"read column {recipe.amount_column!r} as a number")
-        steps.append(f"divide by {kind.value}.quantity (empty when the quantity is 0)")
+        if profile.grain is Grain.TRANSACTION_LINE:
+            steps.append(
+                f"divide by {kind.value}.quantity (a line of quantity 0 is left out: zero_quantity)"
+            )
+        else:
+            steps.append(f"divide by {kind.value}.quantity (empty when the quantity is 0)")
     elif isinstance(recipe, DiscountFromRegularPrice):
         sources.append(recipe.regular_price_column)
         steps.append(f"read column {recipe.regular_price_column!r} as a number (regular price)")
-        steps.append(f"1 − {kind.value}.unit_price ÷ regular price")
+        steps.append(f"1 − {kind.value}.unit_price ÷ regular price (0 when the regular price is 0)")
     elif recipe is not None:
         steps.append(f"true when {kind.value}.discount_pct > 0")
     else:

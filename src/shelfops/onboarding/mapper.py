@@ -305,9 +305,13 @@ class _Mapper:
         for kind in profile.kinds:
             for column in SPECS[kind].columns:
                 self._field(kind, column)
+            # Each derived field gets its null policy right after it is derived, so the
+            # next derivation sees the filled value.
             self._derive(kind)
+            derived = profile.derivations.get(kind, {})
             for column in SPECS[kind].columns:
-                self._nulls(kind, column)
+                if column.name not in derived:
+                    self._nulls(kind, column)
         self._returns()
         self._dates_and_codes()
 
@@ -478,6 +482,13 @@ class _Mapper:
         )
 
     def _derive(self, kind: IngestKind) -> None:
+        """The derived fields, each followed by its null policy.
+
+        Besides the value, each derivation writes ``w|<field>``: why a record has no
+        value, set only when the derivation's own inputs are at fault (an empty amount or
+        regular price, a zero quantity). A record whose input is missing upstream (an
+        empty quantity, a price that could not be derived) is reported there, once.
+        """
         recipes = self.profile.derivations.get(kind, {})
         # Fixed order: a discount may use the derived price, a promo the derived discount.
         for name in ("unit_price", "discount_pct", "promo_flag"):
@@ -500,7 +511,17 @@ class _Mapper:
                 conversion = self.profile.unit_conversions.get(kind, {}).get(name)
                 if conversion is not None and conversion.factor is not None:
                     value = value * conversion.factor
-                self._add(**{target: value})
+                lines = self.profile.grain is Grain.TRANSACTION_LINE
+                if lines:
+                    self._zero_quantity_lines(kind, recipe.amount_column)
+                # Any other row of zero units (a zero-sales day): the null policy decides.
+                why: pl.Expr = (
+                    pl.when(~amount.present)
+                    .then(pl.lit(f"{recipe.amount_column!r} is empty"))
+                    .when(pl.lit(not lines) & (quantity == 0))
+                    .then(pl.lit("the quantity is 0"))
+                )
+                self._add(**{target: value, f"w|{label}": why})
             elif isinstance(recipe, DiscountFromRegularPrice):
                 regular = self._number(recipe.regular_price_column, self._strip(kind, "unit_price"))
                 self._mask(
@@ -511,9 +532,50 @@ class _Mapper:
                     explain=self._number_explain(),
                 )
                 price = pl.col(_v(kind, "unit_price"))
-                self._add(**{target: pl.when(regular.value > 0).then(1 - price / regular.value)})
+                # A regular price of 0 (an open-price or give-away item) has nothing to
+                # discount from: the discount is 0, not a division by zero.
+                value = (
+                    pl.when(regular.value > 0)
+                    .then(1 - price / regular.value)
+                    .when(regular.value == 0)
+                    .then(pl.lit(0.0))
+                )
+                column = recipe.regular_price_column
+                why = (
+                    pl.when(price.is_null())
+                    .then(pl.lit(None, dtype=pl.String))
+                    .when(~regular.present)
+                    .then(pl.lit(f"{column!r} is empty"))
+                    .when(regular.value < 0)
+                    .then(pl.lit(f"the regular price {column!r} is negative"))
+                )
+                self._add(**{target: value, f"w|{label}": why})
             elif isinstance(recipe, PromoWhenDiscounted):
-                self._add(**{target: pl.col(_v(kind, "discount_pct")) > 0})
+                # Empty only when the discount is, which is reported for the discount.
+                self._add(
+                    **{
+                        target: pl.col(_v(kind, "discount_pct")) > 0,
+                        f"w|{label}": pl.lit(None, dtype=pl.String),
+                    }
+                )
+            self._nulls(kind, SPECS[kind].column(name))
+
+    def _zero_quantity_lines(self, kind: IngestKind, amount_column: str) -> None:
+        """A transaction line of zero units (a voided line, a price-only correction) adds
+        nothing to the day's units and has no unit price (amount ÷ 0): it is left out and
+        listed, like a dropped return, instead of failing the file."""
+        column = self.profile.field_map[kind].get("quantity")
+        self._mask(
+            pl.col(_v(kind, "quantity")) == 0,
+            rule="zero_quantity",
+            column=column,
+            field=f"{kind.value}.quantity",
+            explain=lambda _v, _e: (
+                f"a quantity of 0 adds no units and has no unit price ({amount_column!r} ÷ 0); "
+                "the line is left out"
+            ),
+            drop="zero_quantity",
+        )
 
     def _strip(self, kind: IngestKind, name: str) -> str | None:
         hint = self.profile.type_map.get(kind, {}).get(name)
@@ -528,12 +590,13 @@ class _Mapper:
         recipe = profile.derivations.get(kind, {}).get(spec.name)
         if column is None and recipe is None:
             return  # an optional field the source does not carry: empty
+        reason: str | None = None
         if column is not None:
             empty = pl.col(f"e|{label}")
-            shown = column
+            shown: str | None = column
         else:
-            # A derived value is empty when its inputs give no value (e.g. an amount per
-            # unit of a zero quantity); a record whose inputs did not parse is reported
+            # A derived value is empty when its own inputs give no value (``w|`` says
+            # why, e.g. an empty amount); a record whose inputs did not parse is reported
             # for that already, so it does not count as empty too.
             parse_rules = ("number", "quantity_parse", "integer", "boolean")
             inputs_failed = [
@@ -541,14 +604,17 @@ class _Mapper:
                 for m in self.masks
                 if m.rule in parse_rules and (m.field or "").startswith(f"{kind.value}.")
             ]
-            empty = pl.col(_v(kind, spec.name)).is_null() & ~pl.any_horizontal(
-                *inputs_failed, pl.lit(False)
-            )
-            shown = _recipe_column(recipe) or ""
+            reason = f"w|{label}"
+            empty = pl.col(reason).is_not_null() & ~pl.any_horizontal(*inputs_failed, pl.lit(False))
+            shown = _recipe_column(recipe)  # None for a promo flag: no column of its own
         rule = profile.null_policy.get(kind, {}).get(spec.name)
         if rule is None:
             rule = "reject" if spec.required else None
-        why = "is empty" if column is not None else f"cannot be derived ({_recipe_text(recipe)})"
+        formula = _recipe_text(recipe)
+
+        def why(cause: Any) -> str:
+            return "is empty" if column is not None else f"cannot be derived ({formula}: {cause})"
+
         if rule == "reject":
             self._measure(Check.REQUIRED_NULL, pl.lit(True))
             self._mask(
@@ -556,8 +622,11 @@ class _Mapper:
                 rule="required_null",
                 column=shown,
                 field=label,
-                explain=lambda _v, _e: f"{label} is required but {why} (null_policy: reject)",
+                explain=lambda _v, cause: (
+                    f"{label} is required but {why(cause)} (null_policy: reject)"
+                ),
                 check=Check.REQUIRED_NULL,
+                extra=reason,
             )
         elif rule == "drop_row":
             self._mask(
@@ -565,10 +634,11 @@ class _Mapper:
                 rule="null_dropped",
                 column=shown,
                 field=label,
-                explain=lambda _v, _e: (
-                    f"{label} {why}; the record is dropped (null_policy: drop_row)"
+                explain=lambda _v, cause: (
+                    f"{label} {why(cause)}; the record is dropped (null_policy: drop_row)"
                 ),
                 drop="null_dropped",
+                extra=reason,
             )
         elif isinstance(rule, NullDefault):
             filled = int(self.work.select(empty.sum()).item())
@@ -977,10 +1047,10 @@ def _recipe_column(recipe: Any) -> str | None:
 
 def _recipe_text(recipe: Any) -> str:
     if isinstance(recipe, AmountPerUnit):
-        return f"{recipe.amount_column!r} ÷ quantity; the quantity is 0"
+        return f"{recipe.amount_column!r} ÷ quantity"
     if isinstance(recipe, DiscountFromRegularPrice):
-        return f"1 − unit_price ÷ {recipe.regular_price_column!r}; the regular price is 0 or empty"
-    return "discount_pct > 0; the discount is empty"
+        return f"1 − unit_price ÷ {recipe.regular_price_column!r}"
+    return "discount_pct > 0"
 
 
 def _normalise(code: pl.Expr, rule: IdNormalisation | None) -> pl.Expr:

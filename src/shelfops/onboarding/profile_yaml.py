@@ -4,6 +4,12 @@ Errors in a profile are reported with their YAML path *and* line, so the parser 
 the node tree's line numbers. PyYAML silently keeps the last of two equal keys; a
 profile mapping ``quantity`` twice would lose one mapping without a word, so duplicate
 keys are an error here.
+
+Anchors and aliases (``&name`` / ``*name``) are refused while the text is parsed, at the
+first one, before anything is expanded: a profile has no use for them, and an alias that
+refers to itself, or a few nested ones (a "billion laughs" file), would otherwise exhaust
+the stack or the memory of whatever reads the profile (the CLI, the poller of
+``var/contracts/``).
 """
 
 from __future__ import annotations
@@ -40,10 +46,27 @@ class LineIndex:
         return None
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """A safe loader that stops at the first anchor or alias event."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            what = f"alias *{anchor}" if isinstance(event, yaml.AliasEvent) else f"anchor &{anchor}"
+            raise YamlProblem(
+                [
+                    f"line {event.start_mark.line + 1}: YAML anchors and aliases are not "
+                    f"allowed in a contract profile (found {what}); write the value out in full"
+                ]
+            )
+        return super().compose_node(parent, index)
+
+
 def parse(text: str) -> tuple[Any, LineIndex]:
     """The document's data and its line index; raises :class:`YamlProblem`."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_NoAliasLoader)
     except yaml.MarkedYAMLError as exc:
         raise YamlProblem([_marked(exc)]) from None
     except yaml.YAMLError as exc:
@@ -56,7 +79,7 @@ def parse(text: str) -> tuple[Any, LineIndex]:
     if duplicates:
         raise YamlProblem(duplicates)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader)
     except yaml.MarkedYAMLError as exc:  # composing succeeded, so this is rare (tags)
         raise YamlProblem([_marked(exc)]) from None
     return data, index

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import zoneinfo
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +28,7 @@ from shelfops.config import Settings
 from shelfops.ingest.schemas import SPECS, ColumnSpec, ColumnType, IngestKind
 from shelfops.integrations.config import EventStreamConfig, InboxTransport, SftpTransport
 from shelfops.kit.errors import ValidationFailed
+from shelfops.kit.timezones import is_timezone_name
 from shelfops.onboarding import profile_yaml
 from shelfops.onboarding.parsing import date_format_problem, iso_date_problem
 
@@ -378,10 +378,9 @@ def _semantic_problems(profile: ContractProfile) -> list[str]:
     problems += _overlap_problems(profile)
     problems += _value_problems(profile)
     problems += _time_problems(profile)
-    try:
-        codecs.lookup(profile.csv.encoding)
-    except LookupError:
-        problems.append(f"csv.encoding: unknown encoding {profile.csv.encoding!r}")
+    problem = encoding_problem(profile.csv.encoding)
+    if problem:
+        problems.append(f"csv.encoding: {problem}")
     thousands = profile.csv.thousands_separator
     if thousands is not None and (
         thousands == profile.csv.decimal_separator or thousands.isdigit()
@@ -392,6 +391,31 @@ def _semantic_problems(profile: ContractProfile) -> list[str]:
     if profile.csv.delimiter in (profile.csv.quotechar, "\n", "\r"):
         problems.append("csv.delimiter: must differ from the quote character and the newline")
     return problems
+
+
+# Codecs that map text to text but cannot read a file: IDNA and Punycode encode domain
+# names (they fail on ordinary file content), "undefined" refuses every byte.
+_NOT_FILE_ENCODINGS = frozenset({"idna", "punycode", "undefined"})
+_EXPECTED_ENCODING = "a text encoding such as utf-8, cp1252, latin-1 or utf-16"
+
+
+def encoding_problem(name: str) -> str | None:
+    """Why ``name`` cannot be the text encoding of a source file (None when it can).
+
+    A codec that is not a text encoding (``rot13``, ``base64``, ``hex``, ``zlib`` …
+    transform text into text or bytes into bytes) would pass ``codecs.lookup`` and then
+    fail the first file read with it.
+    """
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return f"unknown encoding {name!r}; expected {_EXPECTED_ENCODING}"
+    if not info._is_text_encoding or info.name in _NOT_FILE_ENCODINGS:
+        return (
+            f"{name!r} is not a text encoding of files (it is the {info.name} codec); "
+            f"expected {_EXPECTED_ENCODING}"
+        )
+    return None
 
 
 def _adapter(source_type: SourceType) -> str:
@@ -551,7 +575,7 @@ def default_problem(spec: ColumnSpec, value: DefaultValue) -> str | None:
         return f"expected text, got {value!r}"
     if spec.type is ColumnType.DATE:
         return iso_date_problem(value)
-    if spec.type is ColumnType.TIMEZONE and value not in zoneinfo.available_timezones():
+    if spec.type is ColumnType.TIMEZONE and not is_timezone_name(value):
         return f"not an IANA time zone name: {value!r}"
     if spec.max_length is not None and len(value) > spec.max_length:
         return f"longer than {spec.max_length} characters"
@@ -563,11 +587,10 @@ def _time_problems(profile: ContractProfile) -> list[str]:
     problem = date_format_problem(profile.date_format)
     if problem:
         problems.append(f"date_format: {problem}")
-    zones = zoneinfo.available_timezones()
-    if profile.timezone.source not in zones:
+    if not is_timezone_name(profile.timezone.source):
         problems.append(f"timezone.source: not an IANA time zone name: {profile.timezone.source!r}")
     business = profile.timezone.business_day
-    if business not in ("source", "store") and business not in zones:
+    if business not in ("source", "store") and not is_timezone_name(business):
         problems.append(
             f"timezone.business_day: expected 'source', 'store' or an IANA zone, got {business!r}"
         )

@@ -101,6 +101,7 @@ DROP_ORDER: tuple[str, ...] = (
     "required_null",
     "null_dropped",
     "return_dropped",
+    "zero_quantity",
     "future_date",
     "unknown_code",
     "duplicate",
