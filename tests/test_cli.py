@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings
 from shelfops.kit.db import tenant_transaction
-from shelfops.models import Sale
+from shelfops.models import ModelRetrainingLog, Sale
 from shelfops.tenants.admin import list_tenants
 
 SHELFOPS = [sys.executable, "-m", "shelfops"]
@@ -223,3 +223,89 @@ def test_ingest_of_an_empty_directory_says_what_it_expected(
     result = run(migrated, "ingest", str(tmp_path), "--tenant", tenant, check=False)
     assert result.returncode == 1
     assert "no canonical file found" in result.stderr
+
+
+# -- bad input: one `error` line, exit code non-zero, nothing written -----------------------
+
+
+def test_an_output_path_that_cannot_be_written_is_one_line(
+    migrated: Settings, tmp_path: Path
+) -> None:
+    missing = run(migrated, "openapi", "--out", "/proc/shelfops-nope/openapi.json", check=False)
+    assert missing.returncode == 1
+    assert "error: /proc/shelfops-nope/openapi.json: " in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+    folder = run(migrated, "openapi", "--out", str(tmp_path), check=False)
+    assert folder.returncode == 2
+    flat = " ".join(folder.stderr.replace("│", " ").split())  # click's box wraps lines
+    assert "Invalid value for '--out'" in flat and "exists and is not a file" in flat
+
+    unreadable = run(migrated, "profile", "validate", str(tmp_path), check=False)
+    assert unreadable.returncode == 1
+    assert f"error: {tmp_path}: Is a directory" in unreadable.stderr
+    assert "Traceback" not in unreadable.stderr
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "0"])
+def test_serve_refuses_a_port_outside_1_65535(migrated: Settings, port: str) -> None:
+    result = run(migrated, "serve", "--port", port, check=False)
+    assert result.returncode == 2
+    assert "--port" in result.stderr and "Traceback" not in result.stderr
+
+
+async def _retrain_rows(
+    sessionmaker: async_sessionmaker[AsyncSession], customer_id: uuid.UUID
+) -> int:
+    async with tenant_transaction(sessionmaker, customer_id) as session:
+        count = await session.scalar(
+            select(func.count()).where(ModelRetrainingLog.customer_id == customer_id)
+        )
+    return int(count or 0)
+
+
+async def test_retrain_refuses_an_unknown_model_or_data_dir_and_logs_nothing(
+    migrated: Settings, sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    slug = f"rt-{uuid.uuid4().hex[:8]}"
+    run(migrated, "init", "--slug", slug)
+    customer_id = next(t.customer_id for t in await list_tenants(migrated) if t.slug == slug)
+
+    model = run(migrated, "retrain", "--tenant", slug, "--model", "nosuch", check=False)
+    assert model.returncode == 1
+    assert "model" in model.stderr and "nosuch" in model.stderr and "seasonal_naive" in model.stderr
+    data = run(
+        migrated, "retrain", "--tenant", slug, "--data-dir", str(tmp_path / "none"), check=False
+    )
+    assert data.returncode == 1
+    assert "data_dir" in data.stderr and "sales.csv" in data.stderr
+    assert "Traceback" not in model.stderr + data.stderr
+    assert await _retrain_rows(sessionmaker, customer_id) == 0
+
+
+async def test_init_refuses_an_empty_tenant_name_and_creates_nothing(migrated: Settings) -> None:
+    slug = f"nm-{uuid.uuid4().hex[:8]}"
+    for name in ("", "   ", "tab\there"):
+        result = run(migrated, "init", "--name", name, "--slug", slug, check=False)
+        assert result.returncode == 1, name
+        assert "ValidationFailed" in result.stderr and "field=name" in result.stderr
+    assert slug not in {t.slug for t in await list_tenants(migrated)}
+
+
+@pytest.mark.parametrize("name", ["", "x" * 10_000, "red \x1b[31m", "two\nlines"])
+def test_create_key_refuses_a_bad_name(migrated: Settings, name: str) -> None:
+    run(migrated, "init", "--slug", "keys-names")
+    result = run(
+        migrated,
+        "create-key",
+        "--role",
+        "viewer",
+        "--name",
+        name,
+        "--tenant",
+        "keys-names",
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "field=name" in result.stderr and "no control characters" in result.stderr
+    assert "so_" not in result.stdout and "\x1b[31m" not in result.stderr

@@ -21,15 +21,24 @@ from shelfops.edi.cli import register as register_edi
 from shelfops.integrations.cli import register as register_sync
 from shelfops.integrations.credentials_cli import register as register_credentials
 from shelfops.kit import migrate
-from shelfops.kit.cli import TenantOption, console, describe, err_console, run_command
+from shelfops.kit.cli import (
+    ShelfOpsGroup,
+    TenantOption,
+    console,
+    err_console,
+    fail,
+    output_path,
+    run_command,
+)
 from shelfops.kit.db import sessionmaker_scope, tenant_transaction
-from shelfops.kit.errors import ShelfOpsError
+from shelfops.kit.errors import ShelfOpsError, ValidationFailed
 from shelfops.models import Role
 from shelfops.onboarding.cli import register as register_onboarding
 from shelfops.tenants import admin as tenant_admin
 from shelfops.tenants import service as tenants
 
 app = typer.Typer(
+    cls=ShelfOpsGroup,  # errors escaping a command: one line, exit code 1 (kit/cli.py)
     help="ShelfOps: demand forecasting and replenishment for retailers.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -56,6 +65,8 @@ def init(
     slug: Annotated[str, typer.Option(help="Tenant slug (lowercase, digits, '-').")] = "demo",
 ) -> None:
     """Migrate the database, create a tenant (if new) and print a fresh admin API key."""
+    name = _guard(lambda: tenants.check_name("name", name))
+    _guard(lambda: tenants.check_slug(slug))
     settings = get_settings()
     customer_id, key = _run(_init(settings, name=name, slug=slug))
     console.print(f"tenant [bold]{slug}[/bold] ({customer_id})")
@@ -101,6 +112,7 @@ def create_key(
     tenant: TenantOption = None,
 ) -> None:
     """Issue an API key for a tenant and print it once."""
+    name = _guard(lambda: tenants.check_name("name", name))
     settings = get_settings()
     key = _run(_create_key(settings, tenant, role=role, name=name))
     console.print(key)
@@ -195,7 +207,13 @@ def _print_rejection(rejected: Any) -> None:
     for rule, count in report.problem_counts.items():
         err_console.print(f"  {rule}: {count:,}")
     for problem in report.problems:
-        where = f"row {problem.row} (line {problem.line})" if problem.row else "file"
+        if problem.row:
+            where = f"row {problem.row} (line {problem.line})"
+        elif problem.line:
+            # A malformed row (too many fields, bad UTF-8) has a line but no data row.
+            where = f"line {problem.line}"
+        else:
+            where = "file"
         column = f", column {problem.column}" if problem.column else ""
         value = f", value {problem.value!r}" if problem.value is not None else ""
         err_console.print(escape(f"  {where}{column}{value}: {problem.message} [{problem.rule}]"))
@@ -206,7 +224,7 @@ def _print_rejection(rejected: Any) -> None:
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port.")] = None,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -255,7 +273,11 @@ def serve(
 @app.command()
 def openapi(
     out: Annotated[
-        Path | None, typer.Option(help="File to write; standard output when omitted.")
+        Path | None,
+        typer.Option(
+            help="File to write; standard output when omitted.",
+            callback=output_path(directory=False),
+        ),
     ] = None,
 ) -> None:
     """Print (or write) the API's OpenAPI document, from which the dashboard's typed
@@ -377,6 +399,7 @@ def retrain(
     ] = None,
 ) -> None:
     """Retrain a tenant's demand model now, in this process, and run the promotion gate."""
+    _guard(lambda: _check_retrain(trigger=trigger, data_dir=data_dir, model=model))
     settings = get_settings()
     outcome = _run(_retrain(settings, tenant, trigger=trigger, data_dir=data_dir, model=model))
     console.print(f"retrain {outcome.retrain_id}: {outcome.status.value}")
@@ -386,6 +409,24 @@ def retrain(
         console.print(f"  {escape(reason)}")
     if outcome.message:
         console.print(escape(outcome.message))
+
+
+def _check_retrain(*, trigger: str, data_dir: Path | None, model: str | None) -> None:
+    """Refuse what the retrain would only skip (logging a row): the API's checks of the
+    trigger and the model name, and a data folder without the canonical sales.csv."""
+    from shelfops.registry.retrain import check_model_name, parse_trigger
+
+    parse_trigger(trigger)
+    if model is not None:
+        check_model_name(model)
+    if data_dir is not None and not (data_dir / "sales.csv").is_file():
+        raise ValidationFailed(
+            {
+                "field": "data_dir",
+                "value": str(data_dir),
+                "expected": "a folder holding the canonical sales.csv",
+            }
+        )
 
 
 async def _retrain(
@@ -460,8 +501,7 @@ def _guard(action: Callable[[], T]) -> T:
     try:
         return action()
     except ShelfOpsError as exc:
-        err_console.print(f"[red]error[/red] {exc.name}: {escape(describe(exc.detail))}")
-        raise typer.Exit(1) from None
+        fail(exc)
 
 
 @contextmanager
@@ -506,7 +546,14 @@ QuantilesOption = Annotated[
 def forecast(
     input_path: InputOption,
     horizon: HorizonOption,
-    output: Annotated[Path, typer.Option("--output", help="CSV to write the forecasts to.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            help="CSV to write the forecasts to.",
+            callback=output_path(directory=False),
+        ),
+    ],
     freq: FreqOption = None,
     model: ModelOption = "auto",
     quantiles: QuantilesOption = "0.1,0.5,0.9",
@@ -550,7 +597,12 @@ def backtest(
     input_path: InputOption,
     horizon: HorizonOption,
     windows: Annotated[int, typer.Option("--windows", help="Rolling-origin windows.")],
-    report: Annotated[Path, typer.Option("--report", help="Folder for metrics and charts.")],
+    report: Annotated[
+        Path,
+        typer.Option(
+            "--report", help="Folder for metrics and charts.", callback=output_path(directory=True)
+        ),
+    ],
     freq: FreqOption = None,
     model: ModelOption = "auto",
     quantiles: QuantilesOption = "0.1,0.5,0.9",
@@ -595,7 +647,12 @@ def simulate_cmd(
     ],
     policy: Annotated[str, typer.Option("--policy", help="forecast or static.")],
     report: Annotated[
-        Path, typer.Option("--report", help="Folder for simulation.json, .md and the chart.")
+        Path,
+        typer.Option(
+            "--report",
+            help="Folder for simulation.json, .md and the chart.",
+            callback=output_path(directory=True),
+        ),
     ],
     service_level: Annotated[
         float, typer.Option("--service-level", help="Target service level in (0, 1).")

@@ -85,3 +85,23 @@ async def test_an_unknown_tenant_is_a_one_line_error(app: typer.Typer, tenant_a:
     )
     assert result.exit_code == 1
     assert "NotFound: no tenant with slug or id 'nope'" in result.stderr
+
+
+async def test_an_unwritable_997_path_stops_the_command_before_anything_is_imported(
+    app: typer.Typer, sessionmaker: Sessions, tenant_a: Tenant, tmp_path: Path
+) -> None:
+    await make_catalog(sessionmaker, tenant_a)
+    ack = tmp_path / "no-such-folder" / "ack.997"
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        app,
+        [
+            *("edi", "import", str(example("810_invoice.x12")), "--source", "dairy-co"),
+            *("--tenant", tenant_a.slug, "--ack-out", str(ack)),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "--ack-out" in result.stderr and "not writable" in result.stderr
+    assert not ack.parent.exists()
+    # The invoice would have changed MILK's cost to 0.85: nothing was imported.
+    assert (await tables(sessionmaker, tenant_a)).products["MILK"] == (0.80, 1.29)

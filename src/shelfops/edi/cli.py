@@ -9,6 +9,7 @@ either way (when the interchange had an ISA and a GS to acknowledge).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -41,6 +42,13 @@ def import_command(
     ] = None,
 ) -> None:
     """Import one X12 interchange (846, 852, 856, 810) into a tenant, all or nothing."""
+    # The 997 is written after the import has committed, so a folder it cannot go to must
+    # stop the command before anything is imported.
+    if ack_out is not None and not os.access(ack_out.absolute().parent, os.W_OK | os.X_OK):
+        raise typer.BadParameter(
+            f"cannot write {ack_out}: its folder does not exist or is not writable",
+            param_hint="'--ack-out'",
+        )
     result = run_command(_import(get_settings(), tenant, file, source))
     if ack_out is not None and result.ack_997:
         ack_out.write_text(result.ack_997, encoding="ascii")

@@ -97,6 +97,18 @@ def parse_trigger(trigger: str) -> RetrainTrigger:
         ) from None
 
 
+def check_model_name(name: str) -> None:
+    """A model the forecasting library knows, or a 422 naming the choices (checked before a
+    retrain is queued or started, so that a typo is refused rather than logged as skipped)."""
+    from shelfops.forecasting.models import model_names, split_variant
+
+    base, _ = split_variant(name)
+    if name in ("auto", "ensemble") or base in model_names():
+        return
+    choices = ", ".join(("auto", "ensemble", *model_names()))
+    raise ValidationFailed({"field": "model", "value": name, "expected": f"one of {choices}"})
+
+
 async def retrain_forecast_model(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,

@@ -4,17 +4,49 @@ commit; the caller's transaction edge commits."""
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shelfops.catalog.schemas import NAME_LENGTH, Name
 from shelfops.kit.db import tenant_of
 from shelfops.kit.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from shelfops.models import ApiKey, Customer, CustomerStatus, Role
 from shelfops.tenants import keys, repository
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_NAME: TypeAdapter[str] = TypeAdapter(Name)
+_NAME_RULE = (
+    f"1 to {NAME_LENGTH} characters (surrounding spaces are trimmed), no control characters"
+)
+
+
+def check_slug(slug: str) -> str:
+    """``slug`` if it is a valid tenant slug, else :class:`ValidationFailed`."""
+    if not _SLUG.match(slug):
+        raise ValidationFailed(
+            {"field": "slug", "value": slug, "expected": "lowercase letters, digits and '-'"}
+        )
+    return slug
+
+
+def check_name(field: str, name: str) -> str:
+    """A tenant's or an API key's name, trimmed, by the API's rule for names (the catalog's
+    :data:`~shelfops.catalog.schemas.Name`: trimmed, 1 to 200 characters, the column
+    length), and without control characters, which would garble terminals and logs."""
+    try:
+        text = _NAME.validate_python(name)
+    except PydanticValidationError:
+        text = None
+    if text is None or any(unicodedata.category(c) == "Cc" for c in text):
+        # repr: a control character is shown escaped, not sent to the terminal.
+        shown = repr(name) if len(name) <= 40 else f"{name[:40]!r}… ({len(name):,} characters)"
+        raise ValidationFailed({"field": field, "value": shown, "expected": _NAME_RULE})
+    return text
 
 
 @dataclass(frozen=True)
@@ -42,10 +74,8 @@ async def create_customer(
 ) -> Customer:
     """Create a tenant. The session must be bound to the same ``customer_id`` on PostgreSQL
     (row-level security checks new rows too)."""
-    if not _SLUG.match(slug):
-        raise ValidationFailed(
-            {"field": "slug", "value": slug, "expected": "lowercase letters, digits and '-'"}
-        )
+    check_slug(slug)
+    name = check_name("name", name)
     if await repository.get_customer_by_slug(session, slug) is not None:
         raise Conflict(f"a tenant with slug {slug!r} already exists")
     customer = Customer(
@@ -60,6 +90,7 @@ async def issue_api_key(
     session: AsyncSession, *, customer_id: uuid.UUID, name: str, role: Role
 ) -> tuple[ApiKey, str]:
     """Create an API key; returns the row and the plaintext, which is never stored."""
+    name = check_name("name", name)
     if await repository.get_customer(session, customer_id) is None:
         raise NotFound(f"tenant {customer_id} does not exist")
     new = keys.generate_key(customer_id)
