@@ -7,9 +7,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.kit.db import tenant_transaction
-from shelfops.models import Role
+from shelfops.models import ModelStatus, Role
 from tests.conftest import Tenant
-from tests.experiments.helpers import API, SEED_APPROVE, propose, step
+from tests.experiments.helpers import API, SEED_APPROVE, propose, register_versions, step
 
 # Verbatim from seed 003, with the tenant's id substituted for the seed's example id.
 ACTIVE_EXPERIMENTS_SQL = """
@@ -36,6 +36,8 @@ async def test_seed_active_experiments_query_matches_the_api(
     tenant_b: Tenant,
     backend: str,
 ) -> None:
+    # The shadow-tested version must be in the tenant's registry.
+    await register_versions(sessionmaker, tenant_a, {"v14": (ModelStatus.CHALLENGER, 10.0)})
     names = {}
     for name, steps in [
         ("still proposed", []),

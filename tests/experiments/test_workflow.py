@@ -19,6 +19,7 @@ from tests.experiments.helpers import (
     propose,
     register_versions,
     step,
+    version_statuses,
 )
 
 
@@ -164,7 +165,11 @@ async def test_steps_out_of_order_are_conflicts_naming_the_allowed_next_statuses
     exp_id = (await propose(client, tenant_a))["experiment_id"]
     before = await fetch(client, tenant_a, exp_id)
 
-    complete = {**SEED_COMPLETE, "decision": "reject"}
+    # No experimental_version: none is in this tenant's registry.
+    complete = {
+        **{k: v for k, v in SEED_COMPLETE.items() if k != "experimental_version"},
+        "decision": "reject",
+    }
     for action, body in [
         ("complete", complete),
         ("start", None),
@@ -200,10 +205,12 @@ async def test_reject_decision_completes_without_touching_models(
     sessionmaker: async_sessionmaker[AsyncSession],
     tenant_a: Tenant,
 ) -> None:
+    # v14 is in the registry (start only names versions that exist), but not champion: a
+    # 'reject' decision must neither need it to be promotable nor touch it.
+    await register_versions(sessionmaker, tenant_a, {"v14": (ModelStatus.CANDIDATE, 13.1)})
     exp_id = (await propose(client, tenant_a))["experiment_id"]
     await step(client, tenant_a, exp_id, "approve", SEED_APPROVE)
     await step(client, tenant_a, exp_id, "start", {"experimental_version": "v14"})
-    # No model version exists at all: a 'reject' decision must not need one.
     done = await step(
         client,
         tenant_a,
@@ -218,6 +225,7 @@ async def test_reject_decision_completes_without_touching_models(
     assert (done["status"], done["decision"]) == ("completed", "reject")
     # The version named when work started is kept as the one decided about.
     assert done["experimental_version"] == "v14"
+    assert await version_statuses(sessionmaker, tenant_a) == {"v14": "candidate"}
 
 
 async def test_list_is_newest_first_filters_by_status_and_pages(

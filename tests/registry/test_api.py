@@ -680,6 +680,30 @@ async def test_retrain_with_an_unknown_trigger_is_422_naming_trigger(
     assert await _retrain_count(sessionmaker, tenant_a) == 0
 
 
+async def test_retrain_with_an_unknown_field_is_422_and_queues_nothing(
+    client: httpx.AsyncClient, sessionmaker: Sessions, tenant_a: Tenant
+) -> None:
+    # Like every other body: a misspelt field is refused, not ignored (a 202 here started
+    # a real retrain). The invalid trigger is there so that, were the unknown field still
+    # ignored, no retrain would start: the answer would name trigger instead.
+    response = await _post(client, tenant_a, "/retrain", {"bogus": 1, "trigger": "whenever"})
+    assert problem_fields(response) == {"bogus"}
+    assert response.json()["detail"][0]["type"] == "extra_forbidden"
+    assert await _retrain_count(sessionmaker, tenant_a) == 0
+
+
+async def test_decisions_with_an_unknown_field_are_422_and_change_nothing(
+    client: httpx.AsyncClient, sessionmaker: Sessions, tenant_a: Tenant
+) -> None:
+    await add_versions(sessionmaker, tenant_a, V("v1", CHAMPION), V("v2", CHALLENGER))
+    for path in ("/v2/promote", "/v2/shadow", "/v2/archive", "/rollback"):
+        response = await _post(client, tenant_a, path, {**REASON, "resaon": "typo"})
+        assert problem_fields(response) == {"resaon"}, path
+    assert await statuses(sessionmaker, tenant_a) == {"v1": "champion", "v2": "challenger"}
+    assert await decisions(sessionmaker, tenant_a) == []
+    assert await audit_rows(sessionmaker, tenant_a) == []
+
+
 @pytest.mark.parametrize("role", [Role.PLANNER, Role.VIEWER])
 async def test_retrain_needs_an_ml_manager(
     client: httpx.AsyncClient, sessionmaker: Sessions, tenant_a: Tenant, role: Role

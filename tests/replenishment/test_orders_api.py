@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.models import Role
+from shelfops.replenishment.orders_schemas import MAX_QUANTITY
 from tests.conftest import Tenant
 from tests.replenishment.orders_helpers import (
     API,
@@ -461,6 +462,81 @@ async def test_edited_quantities_must_respect_pack_size_and_minimum(
         },
     )
     assert quantities(answer["purchase_order"]) == {"EGGS": 18.0, "MILK": 12.0, "SALT": 0.0}
+
+
+async def test_absurd_quantities_are_422_and_change_nothing(
+    client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tenant_a: Tenant,
+) -> None:
+    # 1.2e300 is "a multiple of" any pack size in floating point; it must not get past the
+    # schema (it was stored, and then the X12 export failed with a 500).
+    catalog = await make_catalog(sessionmaker, tenant_a)
+    po_id = await make_po(sessionmaker, tenant_a, catalog, SUGGESTED)
+    before = await fetch(client, tenant_a, po_id)
+    milk = catalog.pid("MILK")
+    for quantity in (1.2e300, MAX_QUANTITY + 12, "Infinity", "NaN", "1e400"):
+        answer = await act(
+            client,
+            tenant_a,
+            po_id,
+            "approve",
+            {"lines": [{"product_id": milk, "quantity": quantity}], "reason_code": "budget"},
+            expect=422,
+        )
+        found = problems(answer)
+        assert set(found) == {"body.lines.0.quantity"}, quantity
+        if isinstance(quantity, float):
+            assert f"less than or equal to {MAX_QUANTITY}" in found["body.lines.0.quantity"]
+    assert await fetch(client, tenant_a, po_id) == before
+    assert await decisions_in_db(sessionmaker, tenant_a, po_id) == []
+
+    # Up to the bound a quantity is fine, and it exports: the largest multiple of MILK's
+    # pack of 12 within it.
+    biggest = MAX_QUANTITY // 12 * 12
+    answer = await act(
+        client,
+        tenant_a,
+        po_id,
+        "approve",
+        {"lines": [{"product_id": milk, "quantity": biggest}], "reason_code": "promotion"},
+    )
+    assert quantities(answer["purchase_order"])["MILK"] == biggest
+    exported = await client.get(f"{API}/{po_id}/x12", headers=tenant_a.headers(Role.VIEWER))
+    assert exported.status_code == 200, exported.text
+    assert f"*{biggest}*EA*" in exported.text
+    for quantity in (1.2e300, MAX_QUANTITY + 1, "Infinity"):
+        answer = await act(
+            client,
+            tenant_a,
+            po_id,
+            "receive",
+            {
+                "received_date": today().isoformat(),
+                "lines": [{"product_id": milk, "received_quantity": quantity}],
+            },
+            expect=422,
+        )
+        assert set(problems(answer)) == {"body.lines.0.received_quantity"}, quantity
+    assert (await fetch(client, tenant_a, po_id))["status"] == "edited"
+    assert await snapshots(sessionmaker, tenant_a, catalog, "MILK") == {}
+
+
+async def test_x12_export_of_an_unrenderable_stored_quantity_is_409_not_500(
+    client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tenant_a: Tenant,
+) -> None:
+    # A row written before quantities were bounded (or by another writer).
+    catalog = await make_catalog(sessionmaker, tenant_a)
+    po_id = await make_po(
+        sessionmaker, tenant_a, catalog, {"MILK": (1.2e300, 0.8)}, status="approved"
+    )
+    response = await client.get(f"{API}/{po_id}/x12", headers=tenant_a.headers(Role.VIEWER))
+    assert response.status_code == 409, response.text
+    body = response.json()
+    assert body["error"] == "Conflict"
+    assert "MILK" in body["detail"] and "quantity" in body["detail"]
 
 
 async def test_receiving_more_than_ordered_is_422_and_books_nothing(

@@ -156,3 +156,13 @@ def test_values_that_do_not_fit_are_refused_not_cut() -> None:
 )
 def test_numbers_are_plain_decimals(value: float, text: str) -> None:
     assert x12.decimal(value) == text
+
+
+@pytest.mark.parametrize("value", [1.2e300, 1e40, float("inf"), float("nan")])
+def test_numbers_that_cannot_be_written_are_an_x12_error(value: float) -> None:
+    with pytest.raises(x12.X12Error, match="cannot be written"):
+        x12.decimal(value)
+    # As a unit price too; a NaN quantity is not above 0, so that line is not ordered.
+    line = x12.OrderLine(product_code="MILK", quantity=12, unit_price=value)
+    with pytest.raises(x12.X12Error, match="cannot be written"):
+        x12.write_850(replace(ORDER, lines=[line]), ENVELOPE)

@@ -105,6 +105,8 @@ async def test_every_admin_and_ml_manager_action_is_audited(
     done.append(("ml_alert.dismiss", alert_id))
 
     # Experiment decisions (ml_manager): approve → start → shadow → complete, and reject.
+    # The shadow-tested version must be in the tenant's registry.
+    await add_versions(sessionmaker, a, V("v14", ModelStatus.CANDIDATE))
     exp = await call(http, a, "POST", "/experiments", Role.PLANNER, 201, json=SEED_PROPOSE)
     exp_id = exp["experiment_id"]
     steps: list[tuple[str, dict[str, Any] | None]] = [
@@ -238,6 +240,10 @@ async def test_the_log_filters_and_pages(
         ({"since": "2024-05-01T00:00:00"}, "since"),  # no timezone
         ({"until": "yesterday"}, "until"),
         ({"limit": 0}, "limit"),
+        # Valid ISO 8601, but in UTC before year 1 or after year 9999.
+        ({"since": "0001-01-01T00:00:00+01:00"}, "since"),
+        ({"until": "9999-12-31T23:59:59-05:00"}, "until"),
+        ({"since": "0001-01-01T00:00:00+01:00", "until": "9999-12-31T23:59:59-05:00"}, "since"),
     ],
 )
 async def test_bad_filters_name_the_field(
@@ -246,6 +252,33 @@ async def test_bad_filters_name_the_field(
     response = await secure_client.get(AUDIT_LOG, params=params, headers=tenant_a.headers())
     assert response.status_code == 422
     assert field in {p["location"][-1] for p in response.json()["detail"]}
+
+
+async def test_the_earliest_and_latest_times_in_utc_are_valid_bounds(
+    secure_client: httpx.AsyncClient, tenant_a: Tenant
+) -> None:
+    await call(
+        secure_client, tenant_a, "POST", "/experiments", Role.PLANNER, 201, json=SEED_PROPOSE
+    )
+    for params in (
+        {"since": "0001-01-01T00:00:00-01:00", "until": "9999-12-31T23:59:59+05:00"},
+        {"since": "0001-01-01T00:00:00Z", "until": "9999-12-31T23:59:59.999999Z"},
+    ):
+        assert len(await entries(secure_client, tenant_a, **params)) == 1, params
+
+
+async def test_out_of_range_times_say_what_is_expected(
+    secure_client: httpx.AsyncClient, tenant_a: Tenant
+) -> None:
+    response = await secure_client.get(
+        AUDIT_LOG, params={"until": "9999-12-31T23:59:59-05:00"}, headers=tenant_a.headers()
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "ValidationFailed"
+    [problem] = body["detail"]
+    assert problem["location"] == ["query", "until"]
+    assert "out of range" in problem["message"] and "UTC" in problem["message"]
 
 
 async def test_only_admins_read_the_log(secure_client: httpx.AsyncClient, tenant_a: Tenant) -> None:

@@ -11,10 +11,11 @@ reduced to ASCII and separators in them replaced by spaces (:func:`clean`).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 ELEMENT = "*"
 COMPONENT = ">"
@@ -86,10 +87,21 @@ def text(value: str, *, element: str, max_length: int, cut: bool = False) -> str
 
 def decimal(value: float, places: int = 4) -> str:
     """A number as an X12 R (decimal) element: no exponent, no trailing zeros, no
-    decimal point for whole numbers (24.0 → ``24``, 0.80 → ``0.8``)."""
+    decimal point for whole numbers (24.0 → ``24``, 0.80 → ``0.8``).
+
+    NaN, infinities and numbers too large to write in plain digits (more than the 28
+    significant digits of the decimal context once rounded to ``places``, e.g. 1e300)
+    are an :class:`X12Error`, like a negative number, never an arithmetic error."""
+    if not math.isfinite(value):
+        raise X12Error(f"the number {value} cannot be written as an X12 decimal")
     if value < 0:
         raise X12Error(f"negative number {value}")
-    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    try:
+        rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise X12Error(
+            f"the number {value:g} cannot be written as an X12 decimal: it is too large"
+        ) from None
     return format(rounded.normalize(), "f")
 
 

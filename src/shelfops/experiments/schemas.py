@@ -2,8 +2,10 @@
 
 The request bodies accept the seed's curl payloads verbatim. Lengths match the columns of
 :mod:`shelfops.models.experiments`, so an over-long value is a 422 naming the field
-rather than a database error, and unknown fields are refused (a misspelt
-``decision_rational`` must not silently drop the rationale).
+rather than a database error; free text stored in TEXT columns (hypothesis, rationales)
+is capped at :data:`TEXT_LENGTH` characters. Unknown fields are refused (a misspelt
+``decision_rational`` must not silently drop the rationale). Whether a named model
+version exists in the tenant's registry is checked by the service (422 naming the field).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ TYPE_LENGTH = 64
 MODEL_NAME_LENGTH = 100
 PERSON_LENGTH = 200
 VERSION_LENGTH = 32
+# Free text in TEXT columns (hypothesis, rationales): a few paragraphs is plenty, and it
+# keeps one request from storing megabytes that every list page then sends back.
+TEXT_LENGTH = 4000
 
 
 def _trimmed(max_length: int) -> Any:
@@ -55,7 +60,7 @@ Version = Annotated[
     _trimmed(VERSION_LENGTH),
     Field(description="A model version of this tenant's registry.", examples=["v14"]),
 ]
-Rationale = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Rationale = Annotated[str, _trimmed(TEXT_LENGTH)]
 # A metric value: a real number (not a numeric string, not a boolean, not NaN/inf).
 Metric = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 ErrorMetric = Annotated[float, Strict(), Field(allow_inf_nan=False, ge=0)]

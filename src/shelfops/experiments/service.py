@@ -47,6 +47,7 @@ from shelfops.kit.db import tenant_of
 from shelfops.kit.errors import Conflict, NotFound, ValidationFailed
 from shelfops.models import ExperimentStatus, ModelExperiment
 from shelfops.models.base import utcnow
+from shelfops.registry import repository as registry_versions
 from shelfops.registry import service as registry
 from shelfops.tenants import audit
 from shelfops.tenants.service import Principal
@@ -84,6 +85,25 @@ def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(
         [{"location": ["body", field], "message": message, "type": "value_error"}]
     )
+
+
+async def _check_version(
+    session: AsyncSession, *, model_name: str, version: str | None, field: str
+) -> None:
+    """A 422 naming ``field`` unless ``version`` (when given) is a version of
+    ``model_name`` in the tenant's registry. Versions are per model name: ``v3`` of one
+    model is not ``v3`` of another, and another tenant's versions do not count."""
+    if version is None:
+        return
+    row = await registry_versions.get_version(
+        session, customer_id=tenant_of(session), model_name=model_name, version=version
+    )
+    if row is None:
+        raise _invalid(
+            field,
+            f"model {model_name!r} has no version {version!r} in this tenant's registry; "
+            f"expected one of its versions (GET /api/v1/models/history?model_name={model_name})",
+        )
 
 
 def _snapshot(experiment: ModelExperiment) -> dict[str, Any]:
@@ -176,7 +196,14 @@ async def get_experiment(session: AsyncSession, *, experiment_id: uuid.UUID) -> 
 async def propose(
     session: AsyncSession, *, data: ExperimentCreate, actor: Principal
 ) -> ExperimentRead:
-    """Record a proposed experiment (status ``proposed``)."""
+    """Record a proposed experiment (status ``proposed``); ``baseline_version``, when
+    given, must be a version of ``model_name`` in the tenant's registry (422 otherwise)."""
+    await _check_version(
+        session,
+        model_name=data.model_name,
+        version=data.baseline_version,
+        field="baseline_version",
+    )
     experiment = ModelExperiment(
         customer_id=tenant_of(session),
         status=ExperimentStatus.PROPOSED.value,
@@ -253,8 +280,16 @@ async def start(
     actor: Principal,
 ) -> ExperimentRead:
     """Mark an approved experiment as being implemented (``in_progress``), optionally
-    naming the version being built."""
+    naming the version being built (a version of the experiment's model in the tenant's
+    registry; 422 otherwise)."""
     experiment, before = await _begin(session, experiment_id, "start")
+    if data is not None:
+        await _check_version(
+            session,
+            model_name=experiment.model_name,
+            version=data.experimental_version,
+            field="experimental_version",
+        )
     experiment.status = ExperimentStatus.IN_PROGRESS.value
     if data is not None and data.experimental_version is not None:
         experiment.experimental_version = data.experimental_version
@@ -268,8 +303,15 @@ async def shadow(
     data: ExperimentShadow,
     actor: Principal,
 ) -> ExperimentRead:
-    """Mark an in-progress experiment as shadow testing ``experimental_version``."""
+    """Mark an in-progress experiment as shadow testing ``experimental_version`` (a
+    version of the experiment's model in the tenant's registry; 422 otherwise)."""
     experiment, before = await _begin(session, experiment_id, "shadow")
+    await _check_version(
+        session,
+        model_name=experiment.model_name,
+        version=data.experimental_version,
+        field="experimental_version",
+    )
     experiment.status = ExperimentStatus.SHADOW_TESTING.value
     experiment.experimental_version = data.experimental_version
     return await _finish(
@@ -313,10 +355,21 @@ async def complete(
     * ``rollback``: the registry restores the previous champion (409 if there is none).
     * ``reject``: no model changes.
 
+    For ``reject`` and ``rollback`` an ``experimental_version`` sent must still be a
+    version in the tenant's registry (422 naming it); for the promoting decisions the
+    registry's own 404 answers an unknown one, as before.
+
     A registry error leaves the experiment as it was (the whole request rolls back).
     """
     experiment, before = await _begin(session, experiment_id, "complete")
     version = _decided_version(experiment, data)
+    if data.decision not in PROMOTING_DECISIONS:
+        await _check_version(
+            session,
+            model_name=experiment.model_name,
+            version=data.experimental_version,
+            field="experimental_version",
+        )
     reason = f"experiment {experiment.experiment_name}: {data.decision_rationale}"
     extra: dict[str, Any] = {}
     if data.decision in PROMOTING_DECISIONS:

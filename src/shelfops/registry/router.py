@@ -23,7 +23,7 @@ from shelfops.api.deps import (
 )
 from shelfops.config import Settings
 from shelfops.kit.db import tenant_of, tenant_transaction
-from shelfops.kit.errors import NotFound, ValidationFailed
+from shelfops.kit.errors import NotFound
 from shelfops.kit.extras import require_ml
 from shelfops.models import ModelStatus
 from shelfops.registry import artifacts, health, repository, service
@@ -120,11 +120,12 @@ async def queue_retrain(
 ) -> dict[str, str]:
     """Queue a retrain of the caller's tenant; answers at once with the retrain id to poll
     at ``/models/retrains/{id}``. The result goes through the promotion gate."""
-    from shelfops.registry.retrain import parse_trigger  # light: no ML imports at module level
+    # Light: no ML imports at module level.
+    from shelfops.registry.retrain import check_model_name, parse_trigger
 
     parse_trigger(body.trigger)
     if body.model is not None:
-        _check_model(body.model)
+        check_model_name(body.model)
     retrain_id = uuid.uuid4()
     if settings.tasks_in_process:
         # Without a queue the retrain runs here, after the response: say now, not in a
@@ -238,18 +239,6 @@ async def _version_dir(
     if row.artifact_path:
         return pathlib.Path(row.artifact_path)
     return artifacts.version_dir(settings.artifacts_dir, customer_id, model_name, version)
-
-
-def _check_model(name: str) -> None:
-    """A model the forecasting library knows, or a 422 naming the choices (checked here
-    so that a typo is not accepted with 202 and only fail in the background)."""
-    from shelfops.forecasting.models import model_names, split_variant
-
-    base, _ = split_variant(name)
-    if name in ("auto", "ensemble") or base in model_names():
-        return
-    choices = ", ".join(("auto", "ensemble", *model_names()))
-    raise ValidationFailed({"field": "model", "value": name, "expected": f"one of {choices}"})
 
 
 @router.post("/{version}/promote", operation_id="promoteModel", responses=_DECIDE)

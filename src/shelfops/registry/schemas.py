@@ -1,4 +1,9 @@
-"""Request and response bodies of ``/api/v1/models`` (shapes of seed 003)."""
+"""Request and response bodies of ``/api/v1/models`` (shapes of seed 003).
+
+Request bodies refuse unknown fields, like every other body of the API: a misspelt
+``reason`` or ``trigger`` must be a 422 naming it, not silently ignored (an ignored field
+on ``POST /models/retrain`` would still queue a real retrain).
+"""
 
 from __future__ import annotations
 
@@ -120,13 +125,17 @@ class HistoryParams(PageParams):
     model_name: str = "demand_forecast"
 
 
-class HumanDecision(BaseModel):
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HumanDecision(_Input):
     """A person's reason for a promotion, rollback, shadowing or archiving."""
 
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class RetrainRequest(BaseModel):
+class RetrainRequest(_Input):
     """``POST /models/retrain``: queue a retrain of the caller's tenant."""
 
     trigger: str = Field(

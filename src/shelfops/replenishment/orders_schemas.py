@@ -1,8 +1,9 @@
 """Request and response models of the purchase-order workflow (``/api/v1/purchase-orders``).
 
 Request bodies refuse unknown fields (a misspelt ``reason`` for ``reason_code`` must not
-silently drop the reason) and quantities must be finite numbers ≥ 0, so those mistakes
-are a 422 naming the field before any business rule runs.
+silently drop the reason) and quantities must be finite numbers from 0 to
+:data:`MAX_QUANTITY`, so those mistakes are a 422 naming the field before any business
+rule runs.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shelfops.kit.limits import MAX_UNITS
 from shelfops.kit.pagination import Page, PageParams
 from shelfops.models import POStatus
 
@@ -47,7 +49,18 @@ class ReasonCode(StrEnum):
 Notes = Annotated[
     str | None, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTES_LENGTH)
 ]
-Quantity = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# The most units one order line may order or receive: the project's bound on a count of
+# units (kit.limits). No real line comes near it, so it refuses only typos and nonsense,
+# and it keeps quantities where the workflow's arithmetic is exact: a float holds every
+# whole number (and quarter unit) up to it, so the pack-size check (quantity / pack near a
+# whole number) means what it says — without a bound 1.2e300 counts as a multiple of any
+# pack size, because a float that large has no fraction at all — and line cost and
+# inventory sums stay finite. It also fits the X12 850 export (PO102 is at most 15
+# digits: 10 before the point, 4 after).
+MAX_QUANTITY = MAX_UNITS
+# NaN and ±inf are refused too (allow_inf_nan=False): JSON has no such numbers, but
+# pydantic reads the string "Infinity" and the number 1e400 as inf.
+Quantity = Annotated[float, Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]
 
 
 class _Input(BaseModel):

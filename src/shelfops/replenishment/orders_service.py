@@ -46,6 +46,7 @@ from shelfops.models import (
 from shelfops.models.base import utcnow
 from shelfops.replenishment import orders_repository as repository
 from shelfops.replenishment.orders_schemas import (
+    MAX_QUANTITY,
     InventoryChange,
     POApprove,
     PODecisionRead,
@@ -717,13 +718,29 @@ def _envelope_id(value: str, *, parameter: str, source: str) -> str:
     return text
 
 
+def _check_exportable_quantities(loaded: _Order) -> None:
+    """A 409 naming the line when a stored quantity is outside what the API accepts
+    (NaN, infinite, or above :data:`MAX_QUANTITY`): rows written before quantities were
+    bounded, or by another writer, are refused, never sent to a supplier."""
+    for line, product in loaded.lines:
+        quantity = line.quantity
+        if not math.isfinite(quantity) or quantity > MAX_QUANTITY:
+            raise Conflict(
+                f"purchase order {loaded.label} cannot be written as X12: the quantity "
+                f"{_fmt(quantity)} of product {product.product_code} is not a number from 0 "
+                f"to {MAX_QUANTITY:,} units; correct the order before exporting it"
+            )
+
+
 async def export_x12(
     session: AsyncSession, *, po_id: uuid.UUID, params: X12Params, now: dt.datetime | None = None
 ) -> tuple[str, str]:
     """The order as an X12 850 interchange, and its PO number (for a file name).
 
     Only approved, edited and received orders can be exported (409 otherwise); so can
-    only orders with a supplier and a PO number. Lines with quantity 0 are left out.
+    only orders with a supplier and a PO number. Lines with quantity 0 are left out. A
+    value the 850 cannot hold (a quantity above the API's bound, stored before it
+    existed) is a 409 naming it, not a 500.
     """
     loaded = await _load(session, po_id, lock=False)
     status = POStatus(loaded.order.status)
@@ -745,6 +762,7 @@ async def export_x12(
     receiver = params.receiver_id or _envelope_id(
         supplier.supplier_code, parameter="receiver_id", source="supplier code"
     )
+    _check_exportable_quantities(loaded)
     order = x12.Order(
         po_number=loaded.order.po_number,
         order_date=loaded.order.order_date or loaded.order.created_at.date(),
