@@ -72,6 +72,7 @@ async def test_approval_needs_a_rationale(client: httpx.AsyncClient, tenant_a: T
         ({"results": {"improvement_pct": True}}, "improvement_pct", "number"),
         ({"results": {"baseline_mae": -1.0}}, "baseline_mae", "greater than or equal to 0"),
         ({"results": {"holdout_wape": "low"}}, "results", "results.holdout_wape"),
+        ({"results": {"notes": "x" * 70_000}}, "results", "at most 65,536 bytes"),
         ({"decision_rationale": ""}, "decision_rationale", "at least 1"),
         ({"decision_rationale": "x" * 4001}, "decision_rationale", "at most 4000"),
         ({"experimental_version": "v" * 40}, "experimental_version", "at most 32"),

@@ -11,6 +11,7 @@ version exists in the tenant's registry is checked by the service (422 naming th
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import uuid
 from enum import StrEnum
@@ -152,6 +153,11 @@ class ExperimentShadow(_Input):
     experimental_version: Version = Field(description="The version being shadow tested.")
 
 
+# Results are read back with every experiment: metrics and a summary fit easily, a dump of
+# per-item evidence (which belongs in MLflow or a report) does not.
+RESULTS_BYTES = 64 * 1024
+
+
 class ExperimentResultsIn(BaseModel):
     """Measured results: any JSON object. The seed's ``baseline_mae``, ``experimental_mae``
     and ``improvement_pct``, and any other key named like a metric (``mae``, ``*_mae``,
@@ -169,6 +175,12 @@ class ExperimentResultsIn(BaseModel):
             is_number = isinstance(value, int | float) and not isinstance(value, bool)
             if _is_metric_key(key) and not (is_number and math.isfinite(value)):
                 raise ValueError(f"results.{key} must be a finite number, got {value!r}")
+        size = len(json.dumps(self.model_dump(exclude_unset=True)).encode())
+        if size > RESULTS_BYTES:
+            raise ValueError(
+                f"results must be at most {RESULTS_BYTES:,} bytes as JSON, got {size:,}; "
+                "keep metrics and a summary here and link the full evidence"
+            )
         return self
 
 
