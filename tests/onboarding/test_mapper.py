@@ -642,6 +642,23 @@ def test_a_missing_unit_factor_counts_against_the_quantity_parse_rate() -> None:
     assert problem.message.startswith("the unit factor is missing or not a number")
 
 
+@pytest.mark.parametrize("pack", ["0", "-6"])
+def test_a_unit_factor_not_above_zero_is_a_problem_not_zero_units(pack: str) -> None:
+    data = DC_SAMPLE.read_text().replace(
+        "LOC-S1|sku:p1002|20250309|1|0|6|CS", f"LOC-S1|sku:p1002|20250309|1|0|{pack}|CS"
+    )
+    mapped = run(DC_PROFILE, data)
+    assert mapped.reason == "quantity_parse_rate 0.8 < 1 (1 record(s))"
+    (problem,) = mapped.problems.sorted()
+    assert (problem.rule, problem.line, problem.column, problem.field) == (
+        "quantity_parse",
+        3,
+        "CASE_PACK",
+        "inventory.on_hand",
+    )
+    assert problem.message == f"the unit factor must be above 0, got '{pack}'"
+
+
 # ---------------------------------------------------------------------------------------
 # Derived prices: zero quantities and zero regular prices
 # ---------------------------------------------------------------------------------------

@@ -445,6 +445,15 @@ class _Mapper:
             explain=self._number_explain(prefix="the unit factor is missing or "),
             check=Check.QUANTITY_PARSE if quantity else None,
         )
+        # A case pack of 0 would silently turn every case into 0 units.
+        self._mask(
+            parsed.present & factor.ok & (factor.value <= 0),
+            rule="quantity_parse" if quantity else "number",
+            column=conversion.factor_column,
+            field=f"{kind.value}.{spec.name}",
+            explain=lambda value, _e: f"the unit factor must be above 0, got {value!r}",
+            check=Check.QUANTITY_PARSE if quantity else None,
+        )
         return parsed.value * factor.value
 
     def _date_field(self, kind: IngestKind, spec: ColumnSpec, column: str) -> None:
