@@ -103,9 +103,9 @@ def test_broken_entries(fields: dict[bytes, bytes], reason: str) -> None:
         ({"quantity": None}, "payload.quantity: expected a JSON number, got null"),
         ({"quantity": {"n": 1}}, "payload.quantity: expected a JSON number, got an object"),
         (
-            {"quantity": 2e9},
-            "payload.quantity: expected to be less than or equal to 1000000000, "
-            "got the number 2000000000.0",
+            {"quantity": 3e9},
+            "payload.quantity: expected to be less than or equal to 2147483647, "
+            "got the number 3000000000.0",
         ),
         ({"qty": 3}, "payload.qty: unknown field (not part of the event), got the number 3"),
         (

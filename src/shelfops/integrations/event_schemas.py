@@ -33,12 +33,9 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from shelfops.kit.errors import ValidationFailed
-from shelfops.kit.limits import EARLIEST_DAY, LATEST_DAY
+from shelfops.kit.limits import EARLIEST_DAY, LATEST_DAY, MAX_MONEY, MAX_UNITS
 from shelfops.models import IntegrationEvent, Product, Store
 
-# Largest magnitude of a quantity, price or stock level: a billion units is a producer bug,
-# and bounding it keeps sums and averages finite.
-MAX_AMOUNT = 1e9
 # Longest reason kept; a payload with hundreds of bad fields still yields a readable line.
 MAX_REASON_CHARS = 1_000
 
@@ -89,16 +86,19 @@ class _Event(BaseModel):
 class SaleEvent(_Event):
     """Units sold (or, negative, returned) of one product in one store."""
 
+    # Quantities, prices and stock levels share the canonical files' bounds (kit.limits):
+    # beyond them a value is a producer bug, and bounding it keeps sums finite.
+
     quantity: float = Field(
-        ge=-MAX_AMOUNT,
-        le=MAX_AMOUNT,
+        ge=-MAX_UNITS,
+        le=MAX_UNITS,
         allow_inf_nan=False,
         description="Units; negative is a return.",
     )
     unit_price: float | None = Field(
         default=None,
         ge=0,
-        le=MAX_AMOUNT,
+        le=MAX_MONEY,
         allow_inf_nan=False,
         description="Price charged per unit after discount; default: the product's price.",
     )
@@ -115,8 +115,8 @@ class SaleEvent(_Event):
 class InventoryAdjustmentEvent(_Event):
     """A change of stock: ``delta`` shifts the units on hand, ``on_hand`` sets them."""
 
-    delta: float | None = Field(default=None, ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)
-    on_hand: float | None = Field(default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False)
+    delta: float | None = Field(default=None, ge=-MAX_UNITS, le=MAX_UNITS, allow_inf_nan=False)
+    on_hand: float | None = Field(default=None, ge=0, le=MAX_UNITS, allow_inf_nan=False)
     reason: str = Field(
         min_length=1, max_length=100, description="Why: receipt, shrink, count, damage, …"
     )
