@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shelfops.api.app import create_app
 from shelfops.config import Settings
+from shelfops.models import Role
 from tests.conftest import Tenant
 
 
@@ -134,3 +135,19 @@ async def test_an_exhausted_connection_pool_is_503_saying_the_server_is_overload
     assert body["error"] == "ServiceUnavailable"
     assert "overloaded" in body["detail"]
     assert "not reachable" not in body["detail"]
+
+
+async def test_an_error_quoting_a_lone_surrogate_from_the_body_is_still_json(
+    client: httpx.AsyncClient, tenant_a: Tenant
+) -> None:
+    # The unknown trigger is quoted back; UTF-8 cannot encode it, escaped JSON can.
+    response = await client.post(
+        "/api/v1/models/retrain",
+        content=b'{"trigger": "\\ud800", "model": "auto"}',
+        headers={**tenant_a.headers(Role.ML_MANAGER), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "ValidationFailed"
+    assert body["detail"]["field"] == "trigger"
+    assert body["detail"]["value"] == "\ud800"

@@ -235,3 +235,7 @@ def test_a_header_only_file_has_no_rows(tmp_path: Path) -> None:
 def test_a_file_that_does_not_exist(tmp_path: Path) -> None:
     missing = tmp_path / "nope.csv"
     assert error_of(missing) == f"input file {missing} does not exist"
+
+
+def test_a_folder_is_not_an_input_file(tmp_path: Path) -> None:
+    assert error_of(tmp_path) == f"input file {tmp_path} is a folder, not a file"

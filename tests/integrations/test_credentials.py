@@ -214,6 +214,23 @@ async def test_blank_nul_and_unusable_secrets_are_refused_without_echoing_them(
     assert (await client.get(API, headers=tenant_a.headers())).json() == []
 
 
+async def test_a_secret_that_is_not_utf8_text_is_422_not_500(
+    client: httpx.AsyncClient, tenant_a: Tenant
+) -> None:
+    # JSON may escape a lone surrogate; it cannot be encoded, so it cannot be encrypted.
+    response = await client.put(
+        f"{API}/surrogate",
+        content=b'{"kind": "password", "secret": "ok\\ud800"}',
+        headers={**tenant_a.headers(Role.ADMIN), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == {
+        "field": "secret",
+        "message": "the secret is not valid UTF-8 text",
+    }
+    assert (await client.get(API, headers=tenant_a.headers())).json() == []
+
+
 async def test_every_write_is_audited_without_the_secret(
     client: httpx.AsyncClient, tenant_a: Tenant
 ) -> None:

@@ -125,6 +125,30 @@ def test_nan_in_the_future_frame_is_an_error(
         )
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("", "future.csv is empty: expected a header row"), (None, "is a folder, not a file")],
+)
+def test_an_empty_or_missing_future_file_is_an_input_error(
+    run_settings: Settings, input_csv: Path, tmp_path: Path, content: str | None, message: str
+) -> None:
+    future = tmp_path / "future.csv"
+    if content is None:
+        future.mkdir()
+    else:
+        future.write_text(content)
+    with pytest.raises(ForecastInputError, match=message):
+        forecast_file(
+            run_settings,
+            input_path=input_csv,
+            horizon=2,
+            output=tmp_path / "o.csv",
+            model=FAST,
+            future_path=future,
+        )
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_future_covariates_from_a_frame_reach_the_forecast(
     run_settings: Settings, input_csv: Path, tmp_path: Path
 ) -> None:

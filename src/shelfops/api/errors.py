@@ -8,6 +8,7 @@ genuine bug is a 500.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -32,6 +33,19 @@ RETRY_AFTER_S = 5
 DB_UNAVAILABLE = "the database is not reachable; retry"
 
 
+class _ErrorJSONResponse(JSONResponse):
+    """JSON that can carry what the request sent: an error may quote a string holding a
+    lone surrogate (JSON allows the escape ``"\\ud800"``), which UTF-8 cannot encode."""
+
+    def render(self, content: object) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            # Escaped JSON is still the same JSON to every client.
+            text = json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+            return text.encode("ascii")
+
+
 def error_response(
     status_code: int, name: str, detail: object, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
@@ -39,7 +53,7 @@ def error_response(
     headers = dict(headers or {})
     if status_code == 401:
         headers.setdefault("WWW-Authenticate", "Bearer")
-    return JSONResponse(
+    return _ErrorJSONResponse(
         status_code=status_code,
         content={"error": name, "detail": jsonable_encoder(detail)},
         headers=headers,

@@ -40,16 +40,7 @@ def read_input(path: Path) -> pl.DataFrame:
     Columns: ``unique_id`` (str), ``ds`` (date), ``y`` (float), ``_line`` (source line)
     and whichever optional columns the file has. Raises :class:`ForecastInputError`.
     """
-    if not path.is_file():
-        raise ForecastInputError(f"input file {path} does not exist")
-    try:
-        header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
-    except pl.exceptions.NoDataError:
-        raise ForecastInputError(f"{path.name} is empty: expected a header row") from None
-    except (pl.exceptions.PolarsError, UnicodeDecodeError) as error:
-        raise ForecastInputError(f"{path.name} is not a readable CSV file: {error}") from None
-    if not header:
-        raise ForecastInputError(f"{path.name} is empty: expected a header row")
+    header = _read_header(path, "input file")
     if set(CANONICAL_COLUMNS) <= set(header):
         return _canonical(path, header)
     missing = [c for c in ("unique_id", "ds", "y") if c not in header]
@@ -66,6 +57,34 @@ def read_input(path: Path) -> pl.DataFrame:
         *[pl.col(c) for c in header if c in (*_STRINGS, "ds", "in_stock", *_NUMERIC)],
     )
     return _typed(frame, path.name)
+
+
+def read_future(path: Path) -> pl.DataFrame:
+    """The future covariates file (``--future``) as written, dates parsed; a missing,
+    empty or unreadable file raises :class:`ForecastInputError` as :func:`read_input` does
+    (its columns are checked by ``validate_prediction_input``)."""
+    _read_header(path, "future file")
+    try:
+        return pl.read_csv(path, try_parse_dates=True)
+    except (pl.exceptions.PolarsError, UnicodeDecodeError) as error:
+        raise ForecastInputError(f"{path.name} is not a readable CSV file: {error}") from None
+
+
+def _read_header(path: Path, what: str) -> list[str]:
+    """The column names of the CSV file ``path``; raises :class:`ForecastInputError` when it
+    is missing, not a file, empty or unreadable."""
+    if not path.is_file():
+        found = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise ForecastInputError(f"{what} {path} {found}")
+    try:
+        header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
+    except pl.exceptions.NoDataError:
+        raise ForecastInputError(f"{path.name} is empty: expected a header row") from None
+    except (pl.exceptions.PolarsError, UnicodeDecodeError) as error:
+        raise ForecastInputError(f"{path.name} is not a readable CSV file: {error}") from None
+    if not header:
+        raise ForecastInputError(f"{path.name} is empty: expected a header row")
+    return header
 
 
 def _require_text(raw: pl.DataFrame, columns: tuple[str, ...], name: str) -> None:

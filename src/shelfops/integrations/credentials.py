@@ -222,6 +222,14 @@ def _check_secret(kind: CredentialKind, secret: str) -> None:
         )
     if "\x00" in secret:
         raise ValidationFailed({"field": "secret", "message": "the secret must not contain NUL"})
+    try:
+        secret.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate: a JSON "\ud800" escape, or bytes that were not UTF-8 on the
+        # CLI's standard input. Such text cannot be encrypted (or typed into a server).
+        raise ValidationFailed(
+            {"field": "secret", "message": "the secret is not valid UTF-8 text"}
+        ) from None
     if kind is CredentialKind.PRIVATE_KEY:
         try:
             import asyncssh

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from shelfops.config import Settings
 from shelfops.forecasting.backtest import BacktestResult, backtest
 from shelfops.forecasting.calibration import DEFAULT_QUANTILES
+from shelfops.forecasting.io import read_future
 from shelfops.forecasting.models.base import check_horizon
 from shelfops.forecasting.models.gbm import GlobalGBM
 from shelfops.forecasting.pipeline import ForecastPipeline, PipelineConfig
@@ -70,9 +69,8 @@ def forecast_file(
     panel = loaded.panel
     future = None
     if future_path is not None:
-        future = pl.read_csv(future_path, try_parse_dates=True)
         future = validate_prediction_input(
-            future, covariates=list(panel.covariates), horizon=horizon
+            read_future(future_path), covariates=list(panel.covariates), horizon=horizon
         )
     panel = panel.with_future(future, horizon)
     config = pipeline_config(model, quantiles)
