@@ -309,3 +309,21 @@ def test_create_key_refuses_a_bad_name(migrated: Settings, name: str) -> None:
     assert result.returncode == 1
     assert "field=name" in result.stderr and "no control characters" in result.stderr
     assert "so_" not in result.stdout and "\x1b[31m" not in result.stderr
+
+
+def test_an_invalid_setting_is_one_line_naming_the_variable_not_its_value(
+    migrated: Settings,
+) -> None:
+    env = {
+        **os.environ,
+        "SHELFOPS_DATABASE_URL": migrated.resolved_database_url,
+        "SHELFOPS_BROKER_URL": "amqp://guest:pw-7f3a@mq:5672//",
+    }
+    result = subprocess.run(
+        [*SHELFOPS, "worker"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: SHELFOPS_BROKER_URL: expected a Redis URL (redis://…, rediss://… or unix://…)"
+    )
+    assert "pw-7f3a" not in result.stdout + result.stderr

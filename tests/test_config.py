@@ -41,3 +41,22 @@ def test_production_refuses_to_start_without_secrets(monkeypatch: pytest.MonkeyP
         Settings()
     assert "SHELFOPS_BROKER_URL" in str(info.value)
     assert "SHELFOPS_SECRET_KEY" in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_broker_url_means_no_broker(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("SHELFOPS_BROKER_URL", value)
+    settings = Settings()
+    assert settings.broker_url is None
+    assert settings.tasks_in_process
+
+
+@pytest.mark.parametrize("value", ["notaurl", "amqp://guest:pw-7f3a@mq:5672//", "memory://"])
+def test_a_broker_url_that_is_not_redis_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("SHELFOPS_BROKER_URL", value)
+    with pytest.raises(ValidationError) as info:
+        Settings()
+    assert "expected a Redis URL" in str(info.value)
+    assert value not in str(info.value)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Only ever used in embedded/dev mode; production must provide its own (checked below).
@@ -34,7 +34,11 @@ class Environment(StrEnum):
 class Settings(BaseSettings):
     """All configuration, read once from the environment (prefix ``SHELFOPS_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="SHELFOPS_", env_file=None, extra="ignore")
+    # hide_input_in_errors: a rejected value may be a URL with a password in it, and
+    # settings errors end up in terminals and logs.
+    model_config = SettingsConfigDict(
+        env_prefix="SHELFOPS_", env_file=None, extra="ignore", hide_input_in_errors=True
+    )
 
     env: Environment = Environment.EMBEDDED
     var_dir: Path = Path("var")
@@ -246,6 +250,20 @@ class Settings(BaseSettings):
                 "(keep forever) or at least the history a retrain reads"
             )
         return self
+
+    @field_validator("broker_url", mode="before")
+    @classmethod
+    def _a_redis_url_or_none(cls, value: object) -> object:
+        # An empty SHELFOPS_BROKER_URL= means "no broker", not a broker named "". The queue,
+        # the auth throttle and the event streams all live on Redis, so another scheme
+        # would start a worker that can never reach them. The value is not echoed: it
+        # may hold a password.
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            if not value.startswith(("redis://", "rediss://", "unix://")):
+                raise ValueError("expected a Redis URL (redis://…, rediss://… or unix://…)")
+        return value
 
     @model_validator(mode="after")
     def _require_secrets_in_production(self) -> Settings:

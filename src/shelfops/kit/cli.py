@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
@@ -80,6 +81,12 @@ class ShelfOpsGroup(TyperGroup):
                 raise
             err_console.print(f"[red]error:[/red] {escape(describe_os_error(exc))}")
             raise typer.Exit(1) from None
+        except ValidationError as exc:
+            if exc.title != "Settings":  # a bug elsewhere: keep its traceback
+                raise
+            for line in describe_settings_error(exc):
+                err_console.print(f"[red]error:[/red] {escape(line)}")
+            raise typer.Exit(1) from None
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -89,6 +96,18 @@ def describe_os_error(exc: OSError) -> str:
     if exc.filename is None:
         return reason
     return f"{os.fsdecode(exc.filename)}: {reason}"
+
+
+def describe_settings_error(exc: ValidationError) -> list[str]:
+    """One line per invalid setting, named as its environment variable, without the
+    value (which may be a URL with a password)."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        message = str(error["msg"]).removeprefix("Value error, ")
+        location = error["loc"]
+        # A whole-model rule (production needs secrets) names its variables itself.
+        lines.append(f"SHELFOPS_{str(location[0]).upper()}: {message}" if location else message)
+    return lines
 
 
 def output_path(*, directory: bool) -> Any:
