@@ -70,6 +70,11 @@ async def test_alerts_list_most_severe_first_with_filters(
     bad = await client.get(API, params={"status": "closed"}, headers=tenant_a.headers(Role.VIEWER))
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["location"][:2] == ["query", "status"]
+    # A misspelt type would otherwise match nothing and look like "no alerts".
+    typo = await client.get(API, params={"type": "stockout"}, headers=tenant_a.headers(Role.VIEWER))
+    assert typo.status_code == 422
+    assert typo.json()["detail"][0]["location"] == ["query", "type"]
+    assert "integration_sla_breach" in typo.json()["detail"][0]["message"]
 
 
 async def test_alert_flows_and_illegal_moves(

@@ -8,6 +8,7 @@ import { formatNumber, formatPercent } from "./format";
 
 export type Severity = Schema<"Severity">;
 export type StockAlertStatus = Schema<"AlertStatus">;
+export type StockAlertType = Schema<"StockAlertType">;
 export type MlAlertStatus = Schema<"MLAlertStatus">;
 export type MlAlertStats = Schema<"MLAlertStats">;
 
@@ -58,10 +59,11 @@ export const STOCK_ALERT_VIEWS = [
 
 export type StockAlertViewKey = (typeof STOCK_ALERT_VIEWS)[number]["key"];
 
-export const STOCK_ALERT_TYPES: readonly { value: string; label: string }[] = [
+export const STOCK_ALERT_TYPES: readonly { value: StockAlertType; label: string }[] = [
   { value: "stockout_predicted", label: "Stock-out predicted" },
   { value: "reorder_recommended", label: "Reorder recommended" },
   { value: "phantom_stock", label: "Phantom stock" },
+  { value: "integration_sla_breach", label: "Integration SLA breach" },
 ];
 
 /** An alert type (`drift_detected`, `phantom_stock`) for people: known words, else the code spaced out. */
@@ -75,7 +77,7 @@ export function alertTypeWord(type: string): string {
 export interface StockAlertFilters {
   view: StockAlertViewKey;
   severity: Severity | "";
-  type: string;
+  type: StockAlertType | "";
   offset: number;
   limit: number;
 }
@@ -88,7 +90,7 @@ export function stockAlertQuery(filters: StockAlertFilters): {
   offset: number;
   status?: StockAlertStatus[];
   severity?: Severity;
-  type?: string;
+  type?: StockAlertType;
 } {
   const query: ReturnType<typeof stockAlertQuery> = { limit: filters.limit, offset: filters.offset };
   const statuses = STOCK_ALERT_VIEWS.find((v) => v.key === filters.view)?.statuses ?? [];

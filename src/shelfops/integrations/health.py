@@ -64,13 +64,14 @@ from shelfops.kit.errors import NotFound, ShelfOpsError
 from shelfops.models import Alert, AlertStatus, Customer, IntegrationSyncLog, Severity
 from shelfops.models.base import utcnow
 from shelfops.replenishment import repository as alerts_repository
+from shelfops.replenishment.schemas import StockAlertType
 
 if TYPE_CHECKING:
     from shelfops.onboarding.profiles import ContractProfile
 
 log = logging.getLogger(__name__)
 
-SLA_ALERT_TYPE = "integration_sla_breach"
+SLA_ALERT_TYPE = StockAlertType.INTEGRATION_SLA_BREACH.value
 DEDUPE_PREFIX = "sync_sla:"
 CRITICAL_FACTOR = 2.0
 """A breach later than this many times the SLA is critical (a warning before)."""

@@ -51,13 +51,14 @@ from shelfops.replenishment.schemas import (
     StockAlertFilters,
     StockAlertPage,
     StockAlertRead,
+    StockAlertType,
 )
 from shelfops.tenants import audit
 from shelfops.tenants.service import Principal
 
-STOCKOUT_PREDICTED = "stockout_predicted"
-REORDER_RECOMMENDED = "reorder_recommended"
-PHANTOM_STOCK = "phantom_stock"
+STOCKOUT_PREDICTED = StockAlertType.STOCKOUT_PREDICTED.value
+REORDER_RECOMMENDED = StockAlertType.REORDER_RECOMMENDED.value
+PHANTOM_STOCK = StockAlertType.PHANTOM_STOCK.value
 JOB_ALERT_TYPES = (STOCKOUT_PREDICTED, REORDER_RECOMMENDED, PHANTOM_STOCK)
 AUDIT_RESOURCE = "stock_alert"
 
@@ -239,7 +240,7 @@ async def list_alerts(session: AsyncSession, *, filters: StockAlertFilters) -> S
         session,
         customer_id=tenant_of(session),
         statuses=[s.value for s in filters.status] if filters.status else None,
-        alert_type=filters.type,
+        alert_type=None if filters.type is None else filters.type.value,
         severity=filters.severity.value if filters.severity else None,
         store_id=filters.store_id,
         product_id=filters.product_id,

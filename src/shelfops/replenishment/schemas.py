@@ -332,19 +332,24 @@ class AlertAction(StrEnum):
     DISMISS = "dismiss"
 
 
+class StockAlertType(StrEnum):
+    """The kinds of stock alert: the daily job's three and sync health's late source."""
+
+    STOCKOUT_PREDICTED = "stockout_predicted"
+    REORDER_RECOMMENDED = "reorder_recommended"
+    PHANTOM_STOCK = "phantom_stock"
+    INTEGRATION_SLA_BREACH = "integration_sla_breach"
+
+
 class StockAlertFilters(PageParams):
-    """Filters of ``GET /alerts``; an unknown status or severity is a 422."""
+    """Filters of ``GET /alerts``; an unknown status, type or severity is a 422."""
 
     status: list[AlertStatus] | None = Field(
         default=None,
         description="Only alerts in these statuses; repeat for several "
         "(status=open&status=acknowledged).",
     )
-    type: str | None = Field(
-        default=None,
-        max_length=64,
-        description="Only this alert type: stockout_predicted, reorder_recommended, phantom_stock.",
-    )
+    type: StockAlertType | None = Field(default=None, description="Only this alert type.")
     severity: Severity | None = Field(default=None, description="Only this severity.")
     store_id: Id | None = Field(default=None, description="Only this store.")
     product_id: Id | None = Field(default=None, description="Only this product.")

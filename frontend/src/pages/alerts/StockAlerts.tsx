@@ -24,6 +24,7 @@ import {
   type Severity,
   type StockAlertAction,
   type StockAlertFilters,
+  type StockAlertType,
   type StockAlertViewKey,
 } from "../../lib/alerts";
 import { AlertActionForm } from "./ActionForm";
@@ -118,7 +119,7 @@ export function StockAlerts() {
           <div className="row" style={{ marginBottom: "0.75rem" }}>
             <FilterSelect<StockAlertViewKey> label="Status" value={filters.view} options={VIEW_OPTIONS} onChange={(view) => filterBy({ view })} />
             <FilterSelect<Severity | ""> label="Severity" value={filters.severity} options={SEVERITIES} anyLabel="Any severity" onChange={(severity) => filterBy({ severity })} />
-            <FilterSelect label="Type" value={filters.type} options={STOCK_ALERT_TYPES} anyLabel="Any type" onChange={(type) => filterBy({ type })} />
+            <FilterSelect<StockAlertType | ""> label="Type" value={filters.type} options={STOCK_ALERT_TYPES} anyLabel="Any type" onChange={(type) => filterBy({ type })} />
           </div>
           <QueryState query={alerts} loading="Loading stock alerts…" isEmpty={(page) => page.total === 0} empty="No stock alert matches these filters.">
             {(page) => (
