@@ -327,3 +327,10 @@ def test_an_invalid_setting_is_one_line_naming_the_variable_not_its_value(
         "error: SHELFOPS_BROKER_URL: expected a Redis URL (redis://…, rediss://… or unix://…)"
     )
     assert "pw-7f3a" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("queues", ["foo", "ml,,sync", "ml,bulk"])
+def test_worker_refuses_a_queue_no_task_is_routed_to(migrated: Settings, queues: str) -> None:
+    result = run(migrated, "worker", "--queues", queues, check=False)
+    assert result.returncode == 2
+    assert "Invalid value for '--queues'" in result.stderr

@@ -294,9 +294,23 @@ def openapi(
         console.print(f"wrote {out}")
 
 
+def _known_queues(value: str) -> str:
+    """``--queues`` with its names checked: an unknown one would be consumed by no task."""
+    from shelfops.kit.tasks import QUEUES
+
+    names = [name.strip() for name in value.split(",")]
+    if not all(name in QUEUES for name in names):
+        raise typer.BadParameter(
+            f"expected a comma-separated list of {', '.join(QUEUES)}, got {value!r}"
+        )
+    return ",".join(dict.fromkeys(names))
+
+
 @app.command()
 def worker(
-    queues: Annotated[str, typer.Option(help="Comma-separated queues to consume.")] = "ml,sync",
+    queues: Annotated[
+        str, typer.Option(help="Comma-separated queues to consume.", callback=_known_queues)
+    ] = "ml,sync",
     concurrency: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
 ) -> None:
     """Run a Celery worker (needs SHELFOPS_BROKER_URL)."""

@@ -24,6 +24,10 @@ P = ParamSpec("P")
 
 TaskBody = Callable[..., Awaitable[Any]]
 
+#: The queues tasks are routed to: ``ml`` (training, forecasts, planning) and ``sync``
+#: (integrations). ``shelfops worker --queues`` accepts these names only.
+QUEUES = ("ml", "sync")
+
 
 def shelfops_task(
     celery_app: Celery,
@@ -36,6 +40,9 @@ def shelfops_task(
     """Register ``body(settings, sessionmaker, *args, **kwargs)`` as the Celery task
     ``name`` on ``queue``. A body with a ``task_id`` parameter receives the Celery task id,
     which stays the same when a message is redelivered: the idempotency key."""
+
+    if queue not in QUEUES:
+        raise ValueError(f"task {name}: unknown queue {queue!r}, expected one of {QUEUES}")
 
     def decorator(body: TaskBody) -> Task:
         wants_id = "task_id" in inspect.signature(body).parameters
