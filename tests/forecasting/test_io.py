@@ -239,3 +239,13 @@ def test_a_file_that_does_not_exist(tmp_path: Path) -> None:
 
 def test_a_folder_is_not_an_input_file(tmp_path: Path) -> None:
     assert error_of(tmp_path) == f"input file {tmp_path} is a folder, not a file"
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1900-01-01"])
+def test_a_date_outside_the_sales_days_range_is_refused(tmp_path: Path, day: str) -> None:
+    # A history ending on 9999-12-31 used to give forecasts dated +10000-01-01.
+    path = write(tmp_path / "far.csv", "unique_id,ds,y", "a,2024-01-01,1", f"a,{day},2")
+    assert error_of(path) == (
+        f"far.csv line 3: column 'ds' = {day} must be between 1971-01-01 and 2199-12-31 "
+        "(1 such rows)"
+    )

@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from shelfops.forecasting.errors import ForecastInputError
+from shelfops.kit.limits import EARLIEST_DAY, LATEST_DAY, date_range_message
 
 CANONICAL_COLUMNS = ("date", "store_code", "product_code", "quantity")
 _NUMERIC = ("y", "price", "promo_flag", "discount_pct", "is_holiday")
@@ -285,4 +286,15 @@ def _typed(frame: pl.DataFrame, name: str, source: Mapping[str, str] | None = No
                 raise ForecastInputError(
                     f"{where}: column {label.get(column, column)!r} is NaN; expected a number"
                 )
+    if "ds" in typed.columns:
+        # The sales days' range (kit.limits): a forecast past the end of the calendar
+        # would write dates no reader accepts.
+        outside = ((typed["ds"] < EARLIEST_DAY) | (typed["ds"] > LATEST_DAY)).fill_null(False)
+        if outside.any():
+            index = int(outside.arg_true()[0])
+            raise ForecastInputError(
+                f"{name} line {typed['_line'][index]}: column {label.get('ds', 'ds')!r} = "
+                f"{typed['ds'][index]} {date_range_message(EARLIEST_DAY, LATEST_DAY)} "
+                f"({int(outside.sum())} such rows)"
+            )
     return typed
