@@ -483,6 +483,8 @@ def run_job_command(
     settings = get_settings()
     report = _run(_run_job(settings, tenant, job))
     console.print(escape(repr(report)))
+    if not getattr(report, "ok", True):  # a sync job whose source failed
+        raise typer.Exit(1)
 
 
 async def _run_job(settings: Settings, tenant_ref: str | None, job: str) -> Any:

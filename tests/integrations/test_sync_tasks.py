@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import subprocess
 from pathlib import Path
+from typing import Literal
 
 from redis.asyncio import Redis
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shelfops.config import Environment, Settings
 from shelfops.integrations import health
 from shelfops.integrations import tasks as sync_tasks
+from shelfops.integrations.events import ConsumeReport
 from shelfops.jobs import JOB_NAMES, run_job
 from shelfops.kit.db import tenant_transaction
 from shelfops.models import Alert
@@ -200,3 +202,21 @@ async def test_beat_entry_raises_sla_alerts_per_tenant_on_a_real_worker(
         ("sync_sla:pos", "critical", "open"),
         ("sync_sla:pos", "warning", "open"),
     ], log
+
+
+def test_a_sync_job_is_ok_only_when_no_source_failed() -> None:
+    # `shelfops run-job` exits 1 on a report that is not ok.
+    def consumed(status: Literal["idle", "success", "failed"]) -> ConsumeReport:
+        return ConsumeReport(
+            source_name="pos",
+            stream="s",
+            group="g",
+            consumer="c",
+            status=status,
+            started_at=utcnow(),
+        )
+
+    job = "consume_sync_events"
+    assert sync_tasks.SyncJobReport(job, "t").ok  # nothing to do is fine
+    assert sync_tasks.SyncJobReport(job, "t", [consumed("idle"), consumed("success")]).ok
+    assert not sync_tasks.SyncJobReport(job, "t", [consumed("success"), consumed("failed")]).ok

@@ -151,5 +151,5 @@ def consume_command(
                 f"[yellow]dead letter[/yellow] {letter.entry_id} ({letter.event_id or '-'}): "
                 f"{escape(letter.reason)}"
             )
-    if any(report.status == "failed" for report in reports):
+    if not all(report.ok for report in reports):
         raise typer.Exit(1)

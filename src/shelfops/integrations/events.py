@@ -106,6 +106,11 @@ class ConsumeReport(BaseModel):
     started_at: dt.datetime
     completed_at: dt.datetime | None = None
 
+    @property
+    def ok(self) -> bool:
+        """Whether the run did not fail (idle counts as fine)."""
+        return self.status != "failed"
+
 
 @dataclass(frozen=True)
 class _Entry:

@@ -39,6 +39,11 @@ class SyncJobReport:
     skipped: str | None = None
     """Why nothing ran (e.g. the tenant has no contract profiles)."""
 
+    @property
+    def ok(self) -> bool:
+        """Whether every source's run succeeded (``shelfops run-job`` exits 1 otherwise)."""
+        return all(report.ok for report in self.reports)
+
     def as_dict(self) -> dict[str, Any]:
         """The run as plain JSON (the worker log shows it)."""
         return {
