@@ -43,6 +43,21 @@ def test_forecast_writes_one_row_per_series_and_day_and_tracks_the_run(
     assert "lightgbm.feature_tier" in run.data.params
 
 
+def test_a_forecast_with_one_model_for_all_series_is_tracked_in_mlflow(
+    run_settings: Settings, input_csv: Path, tmp_path: Path
+) -> None:
+    # One choice for every series is the group "*", which MLflow refuses in a metric name;
+    # the run then ended FAILED and fell back to a JSON report.
+    outcome = forecast_file(
+        run_settings, input_path=input_csv, horizon=7, output=tmp_path / "o.csv", model=FAST
+    )
+    assert outcome.tracking is not None and outcome.tracking.mode == "mlflow"
+    client = MlflowClient(tracking_uri=default_tracking_uri(run_settings.var_dir))
+    run = client.get_run(outcome.tracking.run_id or "")
+    assert run.info.status == "FINISHED"
+    assert "validation_wape_all" in run.data.metrics
+
+
 def test_backtest_report_holds_metrics_charts_and_explanations(
     run_settings: Settings, input_csv: Path, tmp_path: Path
 ) -> None:

@@ -88,7 +88,8 @@ def forecast_file(
         run_name=f"forecast-{input_path.stem}",
         params={**_params(config, horizon, panel.freq.value), **_model_params(pipeline)},
         metrics={
-            f"validation_wape_{group}": choice["validation_wape"]
+            # "*" (one choice for every series) is not a character MLflow allows in a name.
+            f"validation_wape_{'all' if group == '*' else group}": choice["validation_wape"]
             for group, choice in summary["choice"].items()
         }
         | {"seconds": seconds, "series": float(panel.n_series)},
