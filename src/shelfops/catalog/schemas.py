@@ -27,13 +27,11 @@ from pydantic import (
 
 from shelfops.kit.limits import (
     EARLIEST_CATALOG_DATE,
+    INT32_MAX,
     LATEST_CATALOG_DATE,
     MAX_LEAD_TIME_DAYS,
     MAX_MONEY,
     date_range_message,
-)
-from shelfops.kit.limits import (
-    INT32_MAX as INT32_MAX,  # still importable from here, where it used to be defined
 )
 from shelfops.kit.pagination import Page, PageParams
 from shelfops.kit.timezones import is_timezone_name

@@ -222,7 +222,7 @@ def _column_exprs(
             )
     elif column.type is ColumnType.TIMEZONE:
         typed = raw
-        ok = raw.is_in(sorted(timezone_names()))
+        ok = raw.is_in(list(timezone_names()))
         checks.append(
             _Check(
                 column,
