@@ -546,7 +546,7 @@ def _print_tracking(outcome: Any) -> None:
 InputOption = Annotated[
     Path, typer.Option("--input", help="Long CSV (unique_id, ds, y, …) or canonical sales.csv.")
 ]
-HorizonOption = Annotated[int, typer.Option("--horizon", help="Periods to forecast.")]
+HorizonOption = Annotated[int, typer.Option("--horizon", min=1, help="Periods to forecast.")]
 FreqOption = Annotated[
     str | None, typer.Option("--freq", help="D, W, M, Q or Y (inferred when omitted).")
 ]
@@ -612,7 +612,7 @@ def forecast(
 def backtest(
     input_path: InputOption,
     horizon: HorizonOption,
-    windows: Annotated[int, typer.Option("--windows", help="Rolling-origin windows.")],
+    windows: Annotated[int, typer.Option("--windows", min=1, help="Rolling-origin windows.")],
     report: Annotated[
         Path,
         typer.Option(

@@ -711,6 +711,19 @@ def test_a_zero_regular_price_is_no_discount() -> None:
     assert mapped.problems.total == 0
 
 
+def test_a_price_above_the_regular_price_is_no_discount() -> None:
+    # A line sold above its list price (a surcharge, a list price not yet raised): the
+    # day's discount is 0 and no promotion, and the file is loaded, not failed.
+    data = POS_HEADER + POS_MILK + "R2,1,2025-03-07T15:00:00Z,S2,p1001,Whole milk 1L,2,1.19,2.58\n"
+    mapped = run(POS_PROFILE, data)
+    assert mapped.status == "ok", mapped.reason
+    assert rows(mapped) == [
+        sale("2025-03-07", "S1", "P1001", "2.0", "1.19"),
+        sale("2025-03-07", "S2", "P1001", "2.0", "1.29"),
+    ]
+    assert mapped.problems.total == 0
+
+
 def test_an_underivable_price_or_discount_is_reported_once_with_its_cause() -> None:
     data = (
         POS_HEADER

@@ -82,7 +82,6 @@ def test_backtest_command_writes_metrics_json(tmp_path: Path, input_csv: Path) -
 def test_bad_input_is_one_line_without_a_traceback(tmp_path: Path, input_csv: Path) -> None:
     cases = [
         (["--freq", "X"], "unknown frequency 'X'"),
-        (["--horizon", "0"], "at least 1"),
         (["--model", "prophet"], "unknown model 'prophet'"),
         (["--quantiles", "0.5,2"], "(0, 1)"),
     ]
@@ -98,3 +97,21 @@ def test_bad_input_is_one_line_without_a_traceback(tmp_path: Path, input_csv: Pa
         tmp_path, "forecast", "--input", "nope.csv", "--horizon", "3", "--output", "x.csv"
     )
     assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+
+def test_a_count_below_one_is_a_usage_error(tmp_path: Path, input_csv: Path) -> None:
+    """Like every other count option, ``--horizon`` and ``--windows`` are checked by the
+    command line itself: exit 2, the option named, nothing read or written."""
+    common = ["--input", str(input_csv)]
+    cases = [
+        ["forecast", *common, "--horizon", "0", "--output", str(tmp_path / "x.csv")],
+        ["backtest", *common, "--horizon", "-1", "--windows", "2", "--report", str(tmp_path / "r")],
+        ["backtest", *common, "--horizon", "7", "--windows", "0", "--report", str(tmp_path / "r")],
+    ]
+    for args in cases:
+        result = run(tmp_path, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        flat = " ".join(result.stderr.replace("│", " ").split())  # click's box wraps lines
+        assert "Invalid value for '--" in flat and "greater than or equal to 1" in flat, flat
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "r").exists()

@@ -97,7 +97,10 @@ def _entry(profile: ContractProfile, kind: IngestKind, spec: ColumnSpec) -> Line
     elif isinstance(recipe, DiscountFromRegularPrice):
         sources.append(recipe.regular_price_column)
         steps.append(f"read column {recipe.regular_price_column!r} as a number (regular price)")
-        steps.append(f"1 − {kind.value}.unit_price ÷ regular price (0 when the regular price is 0)")
+        steps.append(
+            f"1 − {kind.value}.unit_price ÷ regular price (0 when the regular price is 0 "
+            "or below the price)"
+        )
     elif recipe is not None:
         steps.append(f"true when {kind.value}.discount_pct > 0")
     else:

@@ -542,10 +542,12 @@ class _Mapper:
                 )
                 price = pl.col(_v(kind, "unit_price"))
                 # A regular price of 0 (an open-price or give-away item) has nothing to
-                # discount from: the discount is 0, not a division by zero.
+                # discount from: the discount is 0, not a division by zero. A price above
+                # the regular one (a surcharge, a catalog not yet updated) is no discount
+                # either; a negative discount is not a sales fact and would fail the file.
                 value = (
                     pl.when(regular.value > 0)
-                    .then(1 - price / regular.value)
+                    .then((1 - price / regular.value).clip(lower_bound=0.0))
                     .when(regular.value == 0)
                     .then(pl.lit(0.0))
                 )

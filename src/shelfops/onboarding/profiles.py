@@ -190,7 +190,7 @@ class AmountPerUnit(_Section):
 
 
 class DiscountFromRegularPrice(_Section):
-    """``sales.discount_pct`` = 1 − unit_price ÷ the regular-price column."""
+    """``sales.discount_pct`` = 1 − unit_price ÷ the regular-price column (never below 0)."""
 
     method: Literal["discount_from_regular_price"]
     regular_price_column: str = Field(min_length=1)
