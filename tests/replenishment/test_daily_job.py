@@ -16,8 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shelfops.config import Settings
 from shelfops.kit.db import tenant_transaction
 from shelfops.models import AlertStatus, POStatus, PurchaseOrder, ReorderPolicy, Role
+from shelfops.replenishment import orders_service
+from shelfops.replenishment.orders_schemas import POApprove, POReceive, ReceiveLine
 from shelfops.replenishment.policy import PolicyDecision
 from shelfops.replenishment.service import run_replenishment
+from shelfops.tenants import service as tenants
 from tests.conftest import Tenant
 from tests.replenishment import db_helpers as h
 from tests.replenishment.db_helpers import LEAD, PLANNED, expected
@@ -346,3 +349,60 @@ async def test_the_next_days_plan_supersedes_suggestions_nobody_acted_on(
     suggested = [po for po, _ in await h.orders(sessionmaker, tenant_a) if po.status == "suggested"]
     assert later.purchase_orders_replaced == first.purchase_orders
     assert {po.order_date for po in suggested} == {h.AS_OF + dt.timedelta(days=1)}
+
+
+async def test_a_delivery_received_on_the_plan_day_counts_as_on_hand_once(
+    sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant
+) -> None:
+    """Goods received on the plan day are in no count the plan reads (counts before the
+    day) and their order no longer counts as on order: they are added to on hand, so a
+    rerun neither reports the item out of stock nor orders the same units again. The next
+    day's plan reads them from the receipt's count and does not add them twice."""
+    chain = await h.build_chain(sessionmaker, tenant_a)
+    await _run(sessionmaker, migrated, tenant_a)
+    p1 = chain.products["P1"]
+    order, lines = next(
+        (po, lines)
+        for po, lines in await h.orders(sessionmaker, tenant_a)
+        if po.store_id == chain.stores["S1"] and any(ln.product_id == p1 for ln in lines)
+    )
+    quantity = next(ln.quantity for ln in lines if ln.product_id == p1)
+    async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+        planner = await tenants.authenticate(session, tenant_a.keys[Role.PLANNER])
+        await orders_service.approve(
+            session,
+            po_id=order.po_id,
+            data=POApprove(),
+            actor=planner,
+            default_lead_time_days=7,
+            today=h.AS_OF,
+        )
+    async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+        await orders_service.receive(
+            session,
+            po_id=order.po_id,
+            data=POReceive(
+                received_date=h.AS_OF,
+                lines=[ReceiveLine(product_id=p1, received_quantity=quantity)],
+            ),
+            actor=planner,
+            today=h.AS_OF,
+        )
+
+    await _run(sessionmaker, migrated, tenant_a)
+    on_hand = h.SNAPSHOTS[("S1", "P1")][0] + quantity
+    row = (await h.policies(sessionmaker, chain))[("S1", "P1")]
+    assert row.details is not None
+    assert row.details["on_hand"] == on_hand
+    assert row.details["received_after_count"] == quantity
+    assert row.details["on_order_open_purchase_orders"] == 0
+    _assert_policy(row, expected("S1", "P1", on_hand=on_hand))
+    assert row.stock_status != "out_of_stock"
+
+    # The next day: the receipt's count (dated the plan day) holds the delivery.
+    await _run(sessionmaker, migrated, tenant_a, as_of=h.AS_OF + dt.timedelta(days=1))
+    row = (await h.policies(sessionmaker, chain))[("S1", "P1")]
+    assert row.details is not None
+    assert row.details["inventory_date"] == h.AS_OF.isoformat()
+    assert row.details["on_hand"] == on_hand
+    assert row.details["received_after_count"] == 0

@@ -132,9 +132,9 @@ async def receive_purchase_order(
     (`receipt.lines`: ordered, received, short) in the decision.
 
     The goods are booked into the store's inventory snapshot of `received_date`
-    (`on_hand += received`, `on_order -= ordered`, not below 0), created from the latest
-    earlier snapshot when that day has none; `receipt.inventory` shows before and after.
-    All of it happens in one transaction.
+    (`on_hand += received`), created from the latest earlier snapshot when that day has
+    none; the count's `on_order` (orders placed outside ShelfOps) is left alone.
+    `receipt.inventory` shows before and after. All of it happens in one transaction.
     """
     return await service.receive(session, po_id=po_id, data=body, actor=principal)
 

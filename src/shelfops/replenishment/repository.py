@@ -435,6 +435,29 @@ async def open_order_quantities(
     return await query_frame(session, _narrow(query, o.store_id, line.product_id, series), schema)
 
 
+async def received_quantities(
+    session: AsyncSession, *, customer_id: uuid.UUID, since: dt.date, series: Series = None
+) -> pl.DataFrame:
+    """Per series, the units received on purchase orders on or after ``since``."""
+    o, line = PurchaseOrder, PurchaseOrderLine
+    query = (
+        select(o.store_id, line.product_id, func.sum(line.received_quantity))
+        .join(o, and_(o.po_id == line.po_id, o.customer_id == customer_id))
+        .where(
+            line.customer_id == customer_id,
+            o.status == POStatus.RECEIVED.value,
+            o.received_date >= since,
+        )
+        .group_by(o.store_id, line.product_id)
+    )
+    schema: dict[str, pl.DataType] = {
+        "store_id": pl.Int64(),
+        "product_id": pl.Int64(),
+        "received_qty": pl.Float64(),
+    }
+    return await query_frame(session, _narrow(query, o.store_id, line.product_id, series), schema)
+
+
 async def active_products(
     session: AsyncSession, *, customer_id: uuid.UUID, series: Series = None
 ) -> pl.DataFrame:

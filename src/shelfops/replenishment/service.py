@@ -23,9 +23,12 @@ close of the day before):
    * *inventory*: the newest inventory snapshot before ``as_of`` (on hand, on order,
      reserved); when a sales row recorded a newer ``on_hand_close``, that on-hand is used
      instead (``details.inventory_source``). Neither → the series is skipped
-     (``no_inventory``). Units on approved, not yet received purchase orders are added
-     to on order, so what is already ordered is not suggested again (the snapshot's
-     ``on_order`` is taken to exclude ShelfOps' own orders);
+     (``no_inventory``). Units received on purchase orders on or after ``as_of`` are
+     added to on hand: no count the plan reads holds them yet, and the order no longer
+     counts as on order (``details.received_after_count``). Units on approved, not yet
+     received purchase orders are added to on order, so what is already ordered is not
+     suggested again (the snapshot's ``on_order`` is taken to exclude ShelfOps' own
+     orders);
    * *lead time*: the product's supplier's. A product without a supplier gets
      ``settings.replenishment_default_lead_time_days`` (7), ``missing_supplier`` in its
      details, is listed in the report and gets no purchase-order suggestion;
@@ -312,6 +315,9 @@ async def _read(
         "open_po": await repository.open_order_quantities(
             session, customer_id=customer_id, series=series
         ),
+        "received": await repository.received_quantities(
+            session, customer_id=customer_id, since=as_of, series=series
+        ),
         "overrides": await repository.policy_overrides(
             session, customer_id=customer_id, series=series
         ),
@@ -398,6 +404,7 @@ def _series_table(
         .join(frame("snapshots"), on=_KEYS, how="left")
         .join(frame("closes"), on=_KEYS, how="left")
         .join(frame("open_po"), on=_KEYS, how="left")
+        .join(frame("received"), on=_KEYS, how="left")
         .join(frame("overrides"), on=_KEYS, how="left")
     )
     errors = frames["errors"]
@@ -455,7 +462,9 @@ def _series_table(
             has_forecast=pl.col("has_forecast").fill_null(False),
             on_hand=pl.when(use_close)
             .then(pl.col("close_on_hand"))
-            .otherwise(pl.col("snapshot_on_hand")),
+            .otherwise(pl.col("snapshot_on_hand"))
+            + pl.col("received_qty").fill_null(0.0),
+            received_after_count=pl.col("received_qty").fill_null(0.0),
             inventory_date=pl.when(use_close)
             .then(pl.col("close_date"))
             .otherwise(pl.col("snapshot_date")),
@@ -755,6 +764,7 @@ def _policy_rows(state: _State, table: pl.DataFrame, policies: _Policies) -> lis
             "on_hand",
             "count_on_order",
             "open_po_qty",
+            "received_after_count",
             "reserved",
             "inventory_source",
             "inventory_date",
@@ -797,6 +807,7 @@ def _policy_rows(state: _State, table: pl.DataFrame, policies: _Policies) -> lis
             "on_order": col["count_on_order"][i] + col["open_po_qty"][i],
             "on_order_counted": col["count_on_order"][i],
             "on_order_open_purchase_orders": col["open_po_qty"][i],
+            "received_after_count": col["received_after_count"][i],
             "reserved": col["reserved"][i],
             "inventory_source": col["inventory_source"][i],
             "inventory_date": inventory_date.isoformat() if inventory_date else None,
