@@ -536,6 +536,41 @@ async def test_a_field_of_the_wrong_type_is_dead_lettered_with_a_precise_reason(
     assert await ledger(sessionmaker, shop) == []
 
 
+async def test_text_with_nul_is_dead_lettered_and_the_rest_of_the_batch_applies(
+    sessionmaker: Sessionmaker,
+    redis: Redis,
+    stream: EventStreamConfig,
+    shop: uuid.UUID,
+) -> None:
+    # PostgreSQL cannot store U+0000: applied, these would fail the batch's commit and
+    # hold up every event behind them.
+    ids = await send(
+        redis,
+        stream,
+        sale("n\u00001", "2024-03-04T12:00:00-06:00", 2),
+        adjust("n2", "2024-03-04T12:00:00-06:00", delta=1, reason="da\u0000mage"),
+        sale("n3", "2024-03-04T12:00:00-06:00", 3),
+    )
+
+    report = await run(sessionmaker, redis, shop, stream)
+
+    assert (report.status, report.received, report.applied, report.dead_lettered) == (
+        "success",
+        3,
+        1,
+        2,
+    )
+    letters = await dead_letters(redis, stream)
+    assert [letter["source_entry_id"] for letter in letters] == ids[:2]
+    assert [letter["reason"] for letter in letters] == [
+        "payload.event_id: text must not contain NUL characters (U+0000)",
+        "payload.reason: text must not contain NUL characters (U+0000)",
+    ]
+    assert [e[0] for e in await ledger(sessionmaker, shop)] == ["n3"]
+    assert await snapshot_rows(sessionmaker, shop) == []
+    assert await pending(redis, stream) == {}
+
+
 # ---------------------------------------------------------------------------------------
 # Failures and crashes
 # ---------------------------------------------------------------------------------------

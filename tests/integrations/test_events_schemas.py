@@ -159,3 +159,18 @@ def test_every_problem_of_an_event_is_listed_and_the_event_id_kept() -> None:
         "payload.product_code: required field is missing; "
         "payload.quantity: expected a JSON number, got the string '3'"
     )
+
+
+def test_text_with_nul_is_refused_naming_each_place() -> None:
+    # PostgreSQL cannot store U+0000; stored, the event would fail its batch's commit.
+    adjustment = ADJUSTMENT | {"event_id": "a\u00001", "reason": "da\u0000mage"}
+    with pytest.raises(MalformedEvent) as caught:
+        parse_entry(entry("inventory_adjustment", adjustment))
+    assert caught.value.reason == (
+        "payload.event_id, payload.reason: text must not contain NUL characters (U+0000)"
+    )
+    assert caught.value.event_id is None  # an id with NUL is not reported either
+    sale = SALE | {"vendor": {"note\u0000": 1}}
+    assert reason_of(entry("sale", sale)) == (
+        "payload.vendor: text must not contain NUL characters (U+0000)"
+    )

@@ -334,3 +334,15 @@ def test_localtime_and_factory_are_not_time_zones() -> None:
         "line 18: timezone.source: not an IANA time zone name: 'localtime'",
         "line 19: timezone.business_day: expected 'source', 'store' or an IANA zone, got 'Factory'",
     ]
+
+
+def test_an_infinite_factor_or_sla_is_refused_on_its_line() -> None:
+    # An infinite factor turned every value into NaN; an infinite SLA could never be
+    # breached (and showed as null in sync health). YAML spells both .inf.
+    text = MINIMAL.replace("source_type: smb_csv", "source_type: smb_csv\nsla_hours: .inf") + (
+        "unit_conversions:\n  sales:\n    quantity: {factor: .inf}\n"
+    )
+    assert errors_of(text) == [
+        "line 5: sla_hours: expected a finite number, got inf",
+        "line 20: unit_conversions.sales.quantity.factor: expected a finite number, got inf",
+    ]

@@ -11,32 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
-from typing import Any
 
 from fastapi import Request
 
 from shelfops.api.deps import PrincipalDep
 from shelfops.kit.errors import ValidationFailed
-
-_NUL = "\x00"
-_MESSAGE = "text must not contain NUL characters (U+0000)"
-
-
-def _nul_locations(value: Any, location: list[str | int]) -> Iterator[list[str | int]]:
-    """Where in a decoded JSON value a string (or an object key) holds a NUL."""
-    if isinstance(value, str):
-        if _NUL in value:
-            yield location
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if _NUL in key:
-                yield location
-            else:
-                yield from _nul_locations(item, [*location, key])
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _nul_locations(item, [*location, index])
+from shelfops.kit.nul import NUL, NUL_MESSAGE, nul_locations
 
 
 def _is_json(request: Request) -> bool:
@@ -52,10 +32,10 @@ async def reject_nul_characters(request: Request, _principal: PrincipalDep) -> N
     locations: list[list[str | int]] = [
         ["path", name]
         for name, value in request.path_params.items()
-        if isinstance(value, str) and _NUL in value
+        if isinstance(value, str) and NUL in value
     ]
     locations += [
-        ["query", name] for name, value in request.query_params.multi_items() if _NUL in value
+        ["query", name] for name, value in request.query_params.multi_items() if NUL in value
     ]
     if _is_json(request):
         body = await request.body()
@@ -63,11 +43,11 @@ async def reject_nul_characters(request: Request, _principal: PrincipalDep) -> N
         if b"\\u0000" in body:
             # Not JSON after all: the route's own validation answers that.
             with contextlib.suppress(ValueError):
-                locations += _nul_locations(json.loads(body), ["body"])
+                locations += nul_locations(json.loads(body), ["body"])
     if locations:
         raise ValidationFailed(
             [
-                {"location": location, "message": _MESSAGE, "type": "string_nul_character"}
+                {"location": location, "message": NUL_MESSAGE, "type": "string_nul_character"}
                 for location in locations
             ]
         )

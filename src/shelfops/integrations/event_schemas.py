@@ -34,6 +34,7 @@ from pydantic_core import ErrorDetails
 
 from shelfops.kit.errors import ValidationFailed
 from shelfops.kit.limits import EARLIEST_DAY, LATEST_DAY, MAX_MONEY, MAX_UNITS
+from shelfops.kit.nul import NUL, NUL_MESSAGE, nul_locations
 from shelfops.models import IntegrationEvent, Product, Store
 
 # Longest reason kept; a payload with hundreds of bad fields still yields a readable line.
@@ -174,11 +175,26 @@ def parse_entry(fields: EntryFields | None) -> Event:
             f"type: unknown event type {type_text!r} (expected {expected_types})",
             event_id=event_id,
         ) from None
+    if "\\u0000" in payload:
+        # A raw NUL is not valid JSON (reported below); only the escape decodes to one.
+        _refuse_nul_characters(payload, event_id)
     try:
         return EVENT_MODELS[event_type].model_validate_json(payload)
     except ValidationError as exc:
         reason = "; ".join(_describe_error(error) for error in exc.errors())
         raise MalformedEvent(reason, event_id=event_id) from None
+
+
+def _refuse_nul_characters(payload: str, event_id: str | None) -> None:
+    """Refuse a payload whose strings hold NUL: the event could not be stored on
+    PostgreSQL, and its failed commit would hold up the rest of the batch."""
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return  # not JSON: the model's validation says so
+    places = [".".join(str(part) for part in place) for place in nul_locations(data, ["payload"])]
+    if places:
+        raise MalformedEvent(f"{', '.join(places)}: {NUL_MESSAGE}", event_id=event_id)
 
 
 def _text(value: bytes | str, what: str) -> str:
@@ -197,7 +213,8 @@ def _event_id_of(payload: str) -> str | None:
     except ValueError:
         return None
     event_id = data.get("event_id") if isinstance(data, dict) else None
-    return event_id if isinstance(event_id, str) else None
+    # An id with NUL could not be stored with the report on PostgreSQL.
+    return event_id if isinstance(event_id, str) and NUL not in event_id else None
 
 
 # What a pydantic error type means, said for someone writing a producer.

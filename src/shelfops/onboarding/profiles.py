@@ -157,7 +157,8 @@ class TypeHint(_Section):
 class UnitConversion(_Section):
     """Multiply a number by a fixed factor or by another column (cases → units, cents → €)."""
 
-    factor: float | None = Field(default=None, gt=0)
+    # Finite: an infinite factor turns every value into NaN or infinity downstream.
+    factor: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     factor_column: str | None = Field(
         default=None, min_length=1, description="Source column holding a per-row factor."
     )
@@ -274,7 +275,11 @@ class ContractProfile(BaseModel):
     source_type: SourceType
     description: str | None = None
     sla_hours: float | None = Field(
-        default=None, gt=0, description="Freshness SLA; unset: the default of the source type."
+        default=None,
+        gt=0,
+        # Finite: an infinite SLA could never be breached, and is shown as null.
+        allow_inf_nan=False,
+        description="Freshness SLA; unset: the default of the source type.",
     )
     grain: Grain | None = Field(default=None, description="What one source row is.")
     csv: CsvOptions = Field(default_factory=CsvOptions)
@@ -780,6 +785,9 @@ def _pydantic_errors(exc: ValidationError, lines: profile_yaml.LineIndex) -> lis
                 line = lines.line_of(tuple(path.split(".")))
                 found.append((line or 0, _with_line(line, text)))
             continue
+        if error["type"] == "finite_number":
+            # YAML's .inf and .nan are numbers to the JSON schema; only the model refuses them.
+            message = f"expected a finite number, got {error['input']!r}"
         path = ".".join(str(part) for part in loc if not str(part).startswith("function-"))
         line = lines.line_of(loc)
         found.append((line or 0, _with_line(line, f"{path or '(profile)'}: {message}")))
