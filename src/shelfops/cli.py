@@ -675,13 +675,13 @@ def simulate_cmd(
     ] = 0.95,
     days: Annotated[
         int | None,
-        typer.Option("--days", help="Days replayed at the end of the history (default 90)."),
+        typer.Option("--days", min=1, help="Days replayed at the end of the history (default 90)."),
     ] = None,
     service_kind: Annotated[
         str, typer.Option("--service-kind", help="fill_rate or cycle.")
     ] = "fill_rate",
     model: ModelOption = "auto",
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampled lead times.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the sampled lead times.")] = 0,
     order_cost: Annotated[
         float, typer.Option("--order-cost", help="Cost of one order line.")
     ] = 1.0,

@@ -1,6 +1,7 @@
 """The simulator reads suppliers.csv and products.csv with the same maxima as ingestion
 and the catalog API: a lead time over a year, money over 1e12 or a unit count over 32
-bits is an error naming the file, line and column."""
+bits is an error naming the file, line and column. It also refuses a seed numpy cannot
+take and zero replay days itself, not only through the command line."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import pytest
 
 from shelfops.replenishment.simulate import (
     SimulationInputError,
+    SimulationSettings,
     _read_products,
     _read_suppliers,
+    load_replay,
 )
 
 SUPPLIERS_HEADER = "supplier_code,name,lead_time_days,lead_time_std_days,min_order_qty"
@@ -81,3 +84,27 @@ def test_values_at_the_maxima_are_read(tmp_path: Path) -> None:
 
     assert _read_suppliers(suppliers)["SUP1"]["lead_time_days"] == 365
     assert _read_products(products)["P1"]["unit_price"] == 1e12
+
+
+@pytest.mark.parametrize("seed", [-1, True, 1.5])
+def test_the_simulator_itself_refuses_a_seed_numpy_cannot_take(seed: object) -> None:
+    # The command line refuses a negative seed first; callers in code come here.
+    with pytest.raises(SimulationInputError) as raised:
+        SimulationSettings(seed=seed).validate()  # type: ignore[arg-type]
+    assert raised.value.detail == {
+        "field": "seed",
+        "value": seed,
+        "message": "seed must be an integer ≥ 0",
+    }
+
+
+def test_the_simulator_itself_refuses_zero_days(tmp_path: Path) -> None:
+    (tmp_path / "sales.csv").write_text(
+        "date,store_code,product_code,quantity,unit_price,promo_flag,discount_pct,on_hand_close\n"
+        "2026-01-01,S1,P1,2,1.0,false,0,5\n2026-01-02,S1,P1,3,1.0,false,0,2\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "products.csv").write_text(f"{PRODUCTS_HEADER}\n", encoding="utf-8")
+    (tmp_path / "suppliers.csv").write_text(f"{SUPPLIERS_HEADER}\n", encoding="utf-8")
+    with pytest.raises(SimulationInputError, match="days must be at least 1"):
+        load_replay(tmp_path, days=0, settings=SimulationSettings())
