@@ -163,6 +163,10 @@ HEAD_846 = ("BIA*00*MM*R1*20260302", "N1*ST*Main*92*S001")
         (("LIN*1", "QTY*17*4"), [("LIN", 6, 2, "")], "1"),
         (("LIN*1*BP*MILK", "QTY*17*4", "QTY*17*5"), [("QTY", 8, 1, "17")], None),
         (("LIN*1*BP*MILK", "QTY*17*4", "CTT*2"), [("CTT", 8, 1, "2")], "7"),
+        # Beyond the bounds of shelfops.kit.limits.
+        (("LIN*1*BP*MILK", "DTM*007*99991231", "QTY*17*4"), [("DTM", 7, 2, "99991231")], "8"),
+        (("LIN*1*BP*MILK", "DTM*007*19701231", "QTY*17*4"), [("DTM", 7, 2, "19701231")], "8"),
+        (("LIN*1*BP*MILK", "QTY*17*2147483648"), [("QTY", 7, 2, "2147483648")], "7"),
     ],
 )
 def test_846_bad_values_name_the_segment_and_element(
@@ -174,6 +178,31 @@ def test_846_bad_values_name_the_segment_and_element(
     assert problem.element_code == code
     assert problem.set_code == "5"
     assert not read.ok
+
+
+def test_the_bounds_themselves_are_read() -> None:
+    """The first and last business days, MAX_UNITS units and MAX_MONEY are accepted."""
+    first = read_interchange(
+        wrap("846", *HEAD_846, "LIN*1*BP*MILK", "DTM*007*19710101", "QTY*17*2147483647")
+    )
+    last = read_interchange(wrap("846", *HEAD_846, "LIN*1*BP*MILK", "DTM*194*21991231", "QTY*17*0"))
+    assert first.ok and last.ok
+    assert [(f.day, f.on_hand.value) for f in first.facts.inventory + last.facts.inventory] == [
+        (dt.date(1971, 1, 1), D(2147483647)),
+        (dt.date(2199, 12, 31), D(0)),
+    ]
+    invoice = read_interchange(
+        wrap("810", "BIG*20260304*INV-1", "IT1*1*2*EA*1000000000000**BP*MILK")
+    )
+    assert invoice.ok
+    assert [f.unit_price.value for f in invoice.facts.invoices] == [D(1000000000000)]
+
+
+def test_a_number_too_long_for_x12_is_reported_as_too_large() -> None:
+    """Not as "must be a decimal number like 12 or 3.5": it is one, only far too big."""
+    read = read_interchange(wrap("846", *HEAD_846, "LIN*1*BP*MILK", "QTY*17*" + "9" * 26))
+    (problem,) = problems(read)
+    assert problem.message == "QTY02 (quantity 17) is too large: must be at most 2147483647"
 
 
 def test_846_item_without_on_hand_or_location() -> None:

@@ -386,6 +386,9 @@ async def test_replaying_the_stream_changes_nothing(
     assert (await sales_rows(sessionmaker, shop), await snapshot_rows(sessionmaker, shop)) == tables
     assert await ledger(sessionmaker, shop) == applied
     assert await pending(redis, stream) == {}
+    # Sync health counts received − synced as rejected: a duplicate is accepted, not that.
+    logs = await sync_rows(sessionmaker, shop)
+    assert [(log.records_received, log.records_synced) for log in logs] == [(4, 4)] * 3
 
 
 async def test_the_same_event_id_is_separate_per_tenant(

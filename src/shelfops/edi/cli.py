@@ -21,6 +21,7 @@ from shelfops.config import Settings, get_settings
 from shelfops.kit.cli import TenantOption, console, err_console, run_command
 from shelfops.kit.db import sessionmaker_scope
 from shelfops.tenants import admin as tenant_admin
+from shelfops.tenants.service import check_name
 
 if TYPE_CHECKING:  # the importer's modules load only when the command runs
     from shelfops.edi.schemas import EdiImportResult
@@ -64,6 +65,8 @@ async def _import(
 ) -> EdiImportResult:
     from shelfops.edi.service import import_edi_file
 
+    # The name goes to the sync log and sync health, as a tenant's or a key's name does.
+    source = check_name("source", source)
     customer = await tenant_admin.resolve_tenant(settings, tenant_ref)
     async with sessionmaker_scope(settings) as sessionmaker:
         return await import_edi_file(

@@ -34,7 +34,8 @@ commits). What lands where:
   size when priced per case); of several invoices the latest dated wins. Each invoice is
   recorded in the sync log (``invoices``).
 
-Unknown stores or products, and the same store × product × day given twice with
+Unknown stores or products, a quantity in cases that is more than ``MAX_UNITS`` units
+at the product's pack size, and the same store × product × day given twice with
 different values, are problems naming the segment and value.
 """
 
@@ -60,6 +61,7 @@ from shelfops.edi.document import (
 )
 from shelfops.edi.facts import Facts, InventoryFact, Quantity, Ref, SaleFact, ShipmentLine
 from shelfops.edi.repository import OrderInfo, ProductInfo, SaleRow, SnapshotRow
+from shelfops.kit.limits import MAX_UNITS
 from shelfops.models import POStatus
 
 LINKABLE = (POStatus.APPROVED.value, POStatus.EDITED.value, POStatus.RECEIVED.value)
@@ -142,6 +144,26 @@ class _Resolver:
                 value=ref.value,
             )
         return product
+
+    def units(self, ts: TransactionSet, quantity: Quantity, product: ProductInfo) -> float:
+        """``quantity`` in units (:func:`units`), with a problem when that is more than
+        ``MAX_UNITS``. The reader bounded the number sent, but a number of cases becomes
+        units only here, once the pack size is known: 999999999 cases of 6 is too many
+        units of anything. The value is returned either way, since nothing is written
+        once a problem is recorded."""
+        exact = quantity.value * Decimal(product.pack_size)
+        if quantity.unit == "CA" and exact > MAX_UNITS:
+            ref = quantity.ref
+            self.problem(
+                ts,
+                ref.segment,
+                f"{ref.segment.id}{ref.element:02d} {ref.value} CA is {_plain(exact)} units of "
+                f"product {product.product_code} (pack size {product.pack_size}), which is too "
+                f"large: must be at most {MAX_UNITS}",
+                element=ref.element,
+                value=ref.value,
+            )
+        return units(quantity, product)
 
 
 def units(quantity: Quantity, product: ProductInfo) -> float:
@@ -228,8 +250,10 @@ def _snapshots(resolver: _Resolver, facts: list[InventoryFact]) -> dict[_Key, Sn
             store_id=store_id,
             product_id=product.product_id,
             day=fact.day,
-            on_hand=units(fact.on_hand, product),
-            on_order=units(fact.on_order, product) if fact.on_order is not None else None,
+            on_hand=resolver.units(fact.origin, fact.on_hand, product),
+            on_order=resolver.units(fact.origin, fact.on_order, product)
+            if fact.on_order is not None
+            else None,
         )
         if key in rows:
             if rows[key] != row:
@@ -260,7 +284,7 @@ def _sales(resolver: _Resolver, facts: list[SaleFact]) -> dict[_Key, SaleRow]:
             store_id=store_id,
             product_id=product.product_id,
             day=fact.day,
-            quantity=units(fact.quantity, product),
+            quantity=resolver.units(fact.origin, fact.quantity, product),
             unit_price=float(fact.unit_price) if fact.unit_price is not None else None,
             catalog_price=product.unit_price,
         )
@@ -294,7 +318,7 @@ def _receipts(resolver: _Resolver, facts: Facts) -> list[dict[str, Any]]:
                 "store_code": fact.store.value,
                 "product_code": product.product_code,
                 "date": fact.day.isoformat(),
-                "units": units(fact.quantity, product),
+                "units": resolver.units(fact.origin, fact.quantity, product),
                 "transaction_set": fact.origin.label,
             }
         )
@@ -326,7 +350,7 @@ class _Shipments:
         product = resolver.product(ts, line.product)
         if store_id is None or product is None:
             return
-        shipped = units(line.shipped, product)
+        shipped = resolver.units(ts, line.shipped, product)
         order = self.orders.get(line.po_number.value) if line.po_number is not None else None
         if order is None:
             self.outside[(store_id, product.product_id, line.ship_date)] += shipped
@@ -455,6 +479,9 @@ def _invoices(resolver: _Resolver, facts: Facts) -> tuple[dict[int, float], list
         if product is None:
             continue
         cost = unit_cost(line.unit_price, product)
+        if line.quantity is not None:
+            # Only logged, but held to the bound of every other quantity read.
+            resolver.units(line.origin, line.quantity, product)
         rank = (line.invoice_date, order)
         if product.product_id not in latest or rank > latest[product.product_id][:2]:
             latest[product.product_id] = (line.invoice_date, order, cost)

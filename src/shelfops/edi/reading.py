@@ -16,6 +16,12 @@ The rules (documented in the README, section "EDI X12"):
   Anything else is refused.
 * **Numbers** — X12 decimals: optional minus, digits, one optional decimal point; no
   thousands separators or exponents. Dates are CCYYMMDD.
+* **Bounds** — those of :mod:`shelfops.kit.limits`, as for every other way data comes in:
+  a date must lie between ``EARLIEST_DAY`` and ``LATEST_DAY``, a quantity be at most
+  ``MAX_UNITS`` and a price at most ``MAX_MONEY``. A value beyond them is a placeholder
+  or a typo (``99991231`` for "never"), and stored it fails far from the file: the daily
+  jobs' date arithmetic overflows past 9999-12-31. (A quantity in cases is checked again
+  in units once the product's pack size is known, by :mod:`.persist`.)
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from shelfops.edi.document import (
     TransactionSet,
 )
 from shelfops.edi.facts import Facts, Quantity, Ref
+from shelfops.kit.limits import EARLIEST_DAY, LATEST_DAY, MAX_MONEY, MAX_UNITS, date_range_message
 
 PRODUCT_QUALIFIERS = ("BP", "IN", "SK", "VN", "VP", "UP", "EN")
 LOCATION_ENTITIES = ("ST", "SN", "RL", "WH")
@@ -120,8 +127,9 @@ class SetReader:
     def date(
         self, segment: Segment, position: int, what: str, *, required: bool = True
     ) -> dt.date | None:
-        """A CCYYMMDD date element; None when absent (a problem if ``required``) or
-        invalid (always a problem)."""
+        """A CCYYMMDD date element between ``EARLIEST_DAY`` and ``LATEST_DAY``; None when
+        absent (a problem if ``required``), invalid or out of that range (always a
+        problem)."""
         value = segment.element(position)
         if not value:
             if required:
@@ -129,9 +137,23 @@ class SetReader:
             return None
         if _DATE.match(value):
             try:
-                return dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
+                day = dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
             except ValueError:
                 pass
+            else:
+                if EARLIEST_DAY <= day <= LATEST_DAY:
+                    return day
+                # A real day, but no business day (99991231 for "never"): stored, it would
+                # make the daily jobs' date arithmetic overflow.
+                self.problem(
+                    segment,
+                    f"{segment.id}{position:02d} ({what}) "
+                    f"{date_range_message(EARLIEST_DAY, LATEST_DAY)}",
+                    element=position,
+                    value=value,
+                    element_code=ELEMENT_INVALID_DATE,
+                )
+                return None
         self.problem(
             segment,
             f"{segment.id}{position:02d} ({what}) must be a date CCYYMMDD",
@@ -150,10 +172,12 @@ class SetReader:
         required: bool = True,
         negative: bool = False,
         conditional: bool = False,
+        maximum: float | None = None,
     ) -> Decimal | None:
-        """An X12 decimal (R) element; refuses thousands separators, exponents and
-        (unless ``negative``) signs. None when absent or invalid (with a problem when
-        invalid, or absent and ``required``)."""
+        """An X12 decimal (R) element; refuses thousands separators, exponents, (unless
+        ``negative``) signs and, when a ``maximum`` is given, a magnitude above it. None
+        when absent or invalid (with a problem when invalid, or absent and
+        ``required``)."""
         value = segment.element(position)
         if not value:
             if required:
@@ -168,7 +192,7 @@ class SetReader:
                 )
             return None
         digits = sum(c.isdigit() for c in value)
-        if _NUMBER.match(value) and digits <= _MAX_DIGITS:
+        if _NUMBER.match(value):
             try:
                 number = Decimal(value)
             except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
@@ -183,7 +207,20 @@ class SetReader:
                         element_code=ELEMENT_INVALID_CHARACTER,
                     )
                     return None
-                return number
+                if maximum is not None and abs(number) > maximum:
+                    # Checked before the digit count, so that a number too long for X12
+                    # (``99999999999999999999``) is reported as what it is: too large.
+                    self.problem(
+                        segment,
+                        f"{segment.id}{position:02d} ({what}) is too large: must be at most "
+                        f"{Decimal(maximum):f}",
+                        element=position,
+                        value=value,
+                        element_code=ELEMENT_INVALID_CODE,
+                    )
+                    return None
+                if digits <= _MAX_DIGITS:
+                    return number
         self.problem(
             segment,
             f"{segment.id}{position:02d} ({what}) must be a decimal number like 12 or 3.5 "
@@ -223,13 +260,19 @@ class SetReader:
         unit: str | None,
         required: bool = True,
     ) -> Quantity | None:
-        """A non-negative quantity in ``unit`` (None when missing or invalid)."""
-        value = self.number(segment, position, what, required=required)
+        """A non-negative quantity of at most ``MAX_UNITS`` in ``unit`` (None when
+        missing or invalid)."""
+        value = self.number(segment, position, what, required=required, maximum=MAX_UNITS)
         if value is None or unit is None:
             return None
         return Quantity(
             value=value, unit=unit, ref=Ref(segment.element(position), segment, position)
         )
+
+    def price(self, segment: Segment, position: int, what: str) -> Decimal | None:
+        """A mandatory non-negative price or cost per unit of at most ``MAX_MONEY`` (None
+        when missing or invalid)."""
+        return self.number(segment, position, what, maximum=MAX_MONEY)
 
     def product(self, segment: Segment, first: int) -> Ref | None:
         """The product id of an item segment whose (qualifier, id) pairs start at element

@@ -121,7 +121,9 @@ async def import_edi_file(
                 source_name=source_name,
                 status="success",
                 received=result.records_received,
-                synced=result.records_written,
+                # Every record was accepted; an unchanged one (a re-sent file) needs no
+                # write but is no rejection either, as in a canonical ingest's log.
+                synced=result.records_received,
                 started_at=started_at,
                 completed_at=result.completed_at,
                 error_message=None,

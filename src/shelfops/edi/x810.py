@@ -37,7 +37,7 @@ def read(ts: TransactionSet, facts: Facts) -> None:
         product = reader.product(it1, 6)
         unit = reader.unit(it1, 3)
         quantity = reader.quantity(it1, 2, "quantity invoiced", unit=unit, required=False)
-        price = reader.number(it1, 4, "unit price")
+        price = reader.price(it1, 4, "unit price")
         if product is None or unit is None or price is None:
             continue
         if invoice_date is None or number is None:

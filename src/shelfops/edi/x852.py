@@ -114,7 +114,7 @@ class _Item:
             if segment.id == "ZA":
                 za = segment
             elif segment.id == "CTP" and segment.element(2) == "RES":
-                price = self.reader.number(segment, 3, "retail unit price")
+                price = self.reader.price(segment, 3, "retail unit price")
         if za is not None:
             activities.append((za, sdqs))
         for za_segment, sdq_segments in activities:

@@ -550,7 +550,8 @@ async def _commit_batch(
             source_name=report.source_name,
             status="success",
             received=received,
-            synced=report.applied + applied,
+            # Duplicates were synced by an earlier run: accepted, not rejected.
+            synced=report.applied + applied + report.duplicates + duplicates,
             started_at=report.started_at,
             error_message=None,
             metadata=_metadata(
@@ -637,7 +638,7 @@ async def _record_failure(
                 source_name=report.source_name,
                 status="failed",
                 received=report.received,
-                synced=report.applied,
+                synced=report.applied + report.duplicates,
                 started_at=report.started_at,
                 error_message=f"failed with {type(error).__name__} after {report.received} "
                 f"entries; {fate} (see server logs)",

@@ -64,7 +64,12 @@ class SyncCounts(BaseModel):
         default=0, ge=0, description="Runs refused by validation (nothing written)."
     )
     records_in: int = Field(default=0, ge=0, description="Records received.")
-    records_written: int = Field(default=0, ge=0, description="Records written.")
+    records_written: int = Field(
+        default=0,
+        ge=0,
+        description="Records accepted: written, or already stored (an unchanged re-sent "
+        "file, a replayed event).",
+    )
     records_rejected: int = Field(
         default=0,
         ge=0,
