@@ -332,6 +332,24 @@ async def test_several_groups_and_sets_in_one_interchange(
 # --- rejections: nothing written ------------------------------------------------------
 
 
+async def test_an_unknown_store_with_several_items_is_one_problem(
+    sessionmaker: Sessions, tenant_a: Tenant, tmp_path: Path
+) -> None:
+    # Main Street's N1 holds two items; its store is looked up for each, reported once.
+    await make_catalog(sessionmaker, tenant_a)
+    path = replace_in(
+        "846_inventory_advice.x12", "Main Street*92*S001", "Main Street*92*S999", tmp_path
+    )
+    text = path.read_text()
+
+    result = await run(sessionmaker, tenant_a, path)
+
+    assert result.status == "rejected"
+    assert [(p.segment, p.offset, p.value) for p in result.problems] == [
+        ("N1", text.index("N1*ST*Main Street"), "S999")
+    ]
+
+
 async def test_unknown_store_and_product_reject_the_whole_interchange(
     sessionmaker: Sessions, tenant_a: Tenant, tmp_path: Path
 ) -> None:

@@ -106,17 +106,18 @@ class _Resolver:
         value: str | None = None,
     ) -> None:
         self.failed = True
-        ts.problems.append(
-            Problem.at(
-                segment,
-                message,
-                element=element,
-                value=value,
-                segment_code=SEGMENT_HAS_ELEMENT_ERRORS,
-                element_code=ELEMENT_INVALID_CODE if element is not None else None,
-                set_code=SET_SEGMENTS_IN_ERROR,
-            )
+        problem = Problem.at(
+            segment,
+            message,
+            element=element,
+            value=value,
+            segment_code=SEGMENT_HAS_ELEMENT_ERRORS,
+            element_code=ELEMENT_INVALID_CODE if element is not None else None,
+            set_code=SET_SEGMENTS_IN_ERROR,
         )
+        # An N1 is resolved once per item below it: its unknown store is one problem.
+        if problem not in ts.problems:
+            ts.problems.append(problem)
 
     def store(self, ts: TransactionSet, ref: Ref) -> int | None:
         store_id = self.stores.get(ref.value)
