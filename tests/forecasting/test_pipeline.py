@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
+import polars as pl
 import pytest
 
 from shelfops.forecasting.errors import ForecastInputError
+from shelfops.forecasting.frequency import Freq
 from shelfops.forecasting.models import make_model
-from shelfops.forecasting.panel import Panel
+from shelfops.forecasting.panel import Panel, build_panel
 from shelfops.forecasting.pipeline import (
     Blend,
     ForecastPipeline,
@@ -118,3 +122,62 @@ def test_a_series_that_never_sold_gets_a_zero_forecast_and_band(mixed_panel: Pan
     for band in forecast.quantiles.values():
         assert (band[0] == 0).all()
     assert (forecast.quantiles[0.9][1] > 0).all()
+
+
+def _with(mixed_panel: Panel, *, y: np.ndarray, censored: np.ndarray | None = None) -> Panel:
+    return Panel(
+        ids=mixed_panel.ids,
+        grid=mixed_panel.grid,
+        y=y,
+        censored=mixed_panel.censored if censored is None else censored,
+        covariates=mixed_panel.covariates,
+        statics=mixed_panel.statics,
+    )
+
+
+@pytest.mark.parametrize("model", ["lightgbm", "xgboost", "auto"])
+def test_a_panel_that_never_sold_is_forecast_zero_not_refused(
+    mixed_panel: Panel, model: str
+) -> None:
+    # LightGBM's Tweedie objective refuses labels that sum to zero (a traceback from
+    # `shelfops forecast`, `retrain` and `simulate` on a shop with no sales yet).
+    y = np.where(np.isnan(mixed_panel.y), np.nan, 0.0)
+    forecast = (
+        ForecastPipeline(PipelineConfig(model=model)).fit(_with(mixed_panel, y=y), 7).predict()
+    )
+    assert (forecast.mean == 0).all()
+    for band in forecast.quantiles.values():
+        assert (band == 0).all()
+
+
+def test_a_panel_without_one_in_stock_period_is_refused_in_one_sentence(
+    mixed_panel: Panel,
+) -> None:
+    censored = np.ones_like(mixed_panel.censored, dtype=bool)
+    with pytest.raises(ForecastInputError) as raised:
+        ForecastPipeline(PipelineConfig(model="lightgbm")).fit(
+            _with(mixed_panel, y=mixed_panel.y, censored=censored), 7
+        )
+    assert str(raised.value) == (
+        "the lightgbm model has no period of observed demand to learn from: every period "
+        "of the training window is a stock-out (censored) or before its series started"
+    )
+
+
+def test_three_yearly_periods_are_refused_up_front() -> None:
+    # Two yearly periods of history (what one validation window leaves of three) give a
+    # global model no lagged row to train on.
+    frame = pl.DataFrame(
+        {
+            "unique_id": ["A"] * 4,
+            "ds": [dt.date(2000 + i, 1, 1) for i in range(4)],
+            "y": [100.0, 101.0, 102.0, 103.0],
+        }
+    )
+    three = build_panel(frame.head(3), freq=Freq.YEAR)
+    with pytest.raises(ForecastInputError, match=r"has 3 periods; .* needs at least 4"):
+        ForecastPipeline(PipelineConfig(model="auto")).fit(three, 1)
+    forecast = ForecastPipeline(PipelineConfig(model="auto")).fit(
+        build_panel(frame, freq=Freq.YEAR), 1
+    )
+    assert np.isfinite(forecast.predict().mean).all()

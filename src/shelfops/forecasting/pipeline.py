@@ -247,7 +247,9 @@ class ForecastPipeline:
         self, panel: Panel, horizon: int, members: Sequence[str], progress: Progress
     ) -> ValidationRun:
         windows = self.config.validation_windows
-        minimum = horizon * windows + max(2, panel.freq.season_length)
+        # Three periods at least: a window's history must leave a global model lagged
+        # rows to train on (two yearly periods left none).
+        minimum = horizon * windows + max(3, panel.freq.season_length)
         if panel.n_periods < minimum:
             raise ForecastInputError(
                 f"the history has {panel.n_periods} periods; calibrating a {horizon}-period "

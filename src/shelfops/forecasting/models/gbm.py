@@ -122,6 +122,12 @@ class GlobalGBM(Forecaster):
         config = FeatureConfig.for_freq(panel.freq, self.tier, self.holiday_country)
         builder = FeatureBuilder.from_panel(panel, config)
         data = training_set(builder, panel.n_periods, self.train_window, self.threads)
+        if not len(data.target):
+            raise ForecastInputError(
+                f"the {self.name} model has no period of observed demand to learn from: "
+                "every period of the training window is a stock-out (censored) or before "
+                "its series started"
+            )
         self.feature_names = data.names
         self.categorical = data.categorical
         rng = np.random.default_rng(self.seed)
@@ -254,6 +260,10 @@ class LightGBMForecaster(GlobalGBM):
         }
         if self.objective == "tweedie":
             params["tweedie_variance_power"] = 1.2
+        if not data.target.any():
+            # Nothing sold in the window: LightGBM's log-link objectives refuse labels
+            # that sum to zero. Least squares fits the constant 0 they would approach.
+            params["objective"] = "regression"
         dataset = lgb.Dataset(
             data.features,
             label=data.target,
