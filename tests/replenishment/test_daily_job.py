@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings
 from shelfops.kit.db import tenant_transaction
-from shelfops.models import AlertStatus, POStatus, PurchaseOrder, ReorderPolicy, Role
+from shelfops.models import AlertStatus, POStatus, Product, PurchaseOrder, ReorderPolicy, Role
 from shelfops.replenishment import orders_service
 from shelfops.replenishment.orders_schemas import POApprove, POReceive, ReceiveLine
 from shelfops.replenishment.policy import PolicyDecision
@@ -406,3 +406,53 @@ async def test_a_delivery_received_on_the_plan_day_counts_as_on_hand_once(
     assert row.details["inventory_date"] == h.AS_OF.isoformat()
     assert row.details["on_hand"] == on_hand
     assert row.details["received_after_count"] == 0
+
+
+async def test_a_discontinued_product_is_sold_off_not_reordered_or_alerted(
+    sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant
+) -> None:
+    """From its ``discontinued_on`` a product keeps its policy (stock and days of supply
+    stay visible) but gets no suggested order and no stock alert; the alerts it had
+    resolve themselves."""
+    chain = await h.build_chain(sessionmaker, tenant_a)
+    await _run(sessionmaker, migrated, tenant_a)
+    before = await h.alerts(sessionmaker, tenant_a)
+    assert any(a.product_id == chain.products["P1"] for a in before)
+
+    async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+        product = await session.get(Product, chain.products["P1"])
+        assert product is not None
+        product.discontinued_on = h.AS_OF
+    report = await _run(sessionmaker, migrated, tenant_a)
+
+    assert report.fallbacks["discontinued"] == 2  # S1|P1 and S2|P1
+    stored = await h.policies(sessionmaker, chain)
+    for store in ("S1", "S2"):
+        row = stored[(store, "P1")]
+        assert row.recommended_quantity == 0
+        assert row.details is not None and "discontinued" in row.details["notes"]
+    # S1|P1 is still out of stock soon: shown, but no longer alerted or ordered.
+    assert stored[("S1", "P1")].stock_status == "critical"
+    open_p1 = [
+        a
+        for a in await h.alerts(sessionmaker, tenant_a)
+        if a.product_id == chain.products["P1"] and a.status == AlertStatus.OPEN.value
+    ]
+    assert open_p1 == []
+    suggested = [
+        line.product_id
+        for po, lines in await h.orders(sessionmaker, tenant_a)
+        if po.status == POStatus.SUGGESTED.value
+        for line in lines
+    ]
+    assert chain.products["P1"] not in suggested and suggested  # P2 is still ordered
+
+    # Until its discontinuation day it is planned as before.
+    async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+        product = await session.get(Product, chain.products["P1"])
+        assert product is not None
+        product.discontinued_on = h.AS_OF + dt.timedelta(days=1)
+    await _run(sessionmaker, migrated, tenant_a)
+    row = (await h.policies(sessionmaker, chain))[("S1", "P1")]
+    _assert_policy(row, expected("S1", "P1"))
+    assert (row.recommended_quantity or 0) > 0

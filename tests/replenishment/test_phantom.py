@@ -268,3 +268,22 @@ async def test_phantom_stock_api_lists_count_recommendations_by_value_times_prob
     anonymous = await client.get("/api/v1/phantom-stock")
     assert anonymous.status_code == 401
     assert uuid.UUID(alert_id)
+
+
+async def test_a_discontinued_product_is_not_phantom_stock(
+    sessionmaker: Sessions, migrated: Settings, tenant_a: Tenant
+) -> None:
+    # It stops selling on purpose: the silence says nothing about the shelf. Its open
+    # alert resolves itself; the other one stays.
+    ids = await _chain(sessionmaker, tenant_a)
+    await _run(sessionmaker, migrated, tenant_a, AS_OF)
+    async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+        product = await session.get(Product, ids["G1"])
+        assert product is not None
+        product.discontinued_on = LAST_SALE + dt.timedelta(days=1)
+    report = await _run(sessionmaker, migrated, tenant_a, AS_OF)
+
+    assert report.phantom_flagged == 1
+    found = _phantoms(await h.alerts(sessionmaker, tenant_a), ids)
+    assert found[("S1", "G1")].status == "resolved"
+    assert found[("S1", "G3")].status == "open"

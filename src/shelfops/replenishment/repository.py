@@ -462,13 +462,14 @@ async def active_products(
     session: AsyncSession, *, customer_id: uuid.UUID, series: Series = None
 ) -> pl.DataFrame:
     """The tenant's active products with their supplier's lead time and minimum order
-    (null when the product has no supplier)."""
+    (null when the product has no supplier) and the day they stop being sold."""
     p, v = Product, Supplier
     query = (
         select(
             p.product_id,
             p.product_code,
             p.category,
+            p.discontinued_on,
             p.unit_cost,
             p.pack_size,
             p.supplier_id,
@@ -485,6 +486,7 @@ async def active_products(
         "product_id": pl.Int64(),
         "product_code": pl.String(),
         "category": pl.String(),
+        "discontinued_on": pl.Date(),
         "unit_cost": pl.Float64(),
         "pack_size": pl.Float64(),
         "supplier_id": pl.Int64(),

@@ -32,6 +32,8 @@ close of the day before):
    * *lead time*: the product's supplier's. A product without a supplier gets
      ``settings.replenishment_default_lead_time_days`` (7), ``missing_supplier`` in its
      details, is listed in the report and gets no purchase-order suggestion;
+   * *discontinued*: from its ``discontinued_on`` a product is sold off — planned, but
+     with order quantity 0, no stock alert and no phantom-stock check;
    * *service level*: the store × product override a planner set on the policy, else
      the product's target, else its category's, else
      ``settings.replenishment_default_service_level`` (cycle).
@@ -344,7 +346,8 @@ async def _read(
             )
         return None
 
-    found = phantom.candidates(table)
+    # A discontinued product's stock is sold off, not replenished: silence is expected.
+    found = phantom.candidates(table.filter(~pl.col("discontinued")))
     phantom_frame = found
     if series is None and not found.is_empty():
         pairs = list(zip(found["store_id"].to_list(), found["product_id"].to_list(), strict=True))
@@ -477,6 +480,9 @@ def _series_table(
             open_po_qty=pl.col("open_po_qty").fill_null(0.0),
             reserved=pl.col("snapshot_reserved").fill_null(0.0),
             missing_supplier=pl.col("supplier_id").is_null(),
+            # discontinued_on is the first day no longer sold (the catalog's rule).
+            discontinued=pl.col("discontinued_on").is_not_null()
+            & (pl.col("discontinued_on") <= as_of),
             lead_time=pl.col("lead_time_days").fill_null(
                 settings.replenishment_default_lead_time_days
             ),
@@ -581,10 +587,14 @@ def _compute(state: _State, settings: Settings, report: ReplenishmentReport) -> 
     report.series = table.height
     policies = _policies(state, settings, report)
     done = policies.done
+    # A discontinued product is planned (its stock and days of supply stay visible) but
+    # never reordered, and running out of it is no alert: it is being sold off.
+    discontinued = table["discontinued"].to_numpy()
+    policies.out["order_quantity"][discontinued] = 0.0
     _report_policies(table, policies, report)
     result = _Result()
     result.policies = _policy_rows(state, table, policies)
-    result.alerts = _stock_alerts(table, done, policies.out, policies.status)
+    result.alerts = _stock_alerts(table, done[~discontinued[done]], policies.out, policies.status)
     evaluated = table.select(_KEYS)[done.tolist()]
     result.evaluated = {STOCKOUT_PREDICTED: evaluated, REORDER_RECOMMENDED: evaluated}
     missing_supplier = table["missing_supplier"].to_numpy()
@@ -724,6 +734,8 @@ def _report_policies(table: pl.DataFrame, policies: _Policies, report: Replenish
     report._count(report.fallbacks, "no_forecast", int(policies.fallback[done].sum()))
     report._count(report.fallbacks, "missing_supplier", int(missing_supplier[done].sum()))
     report._count(report.fallbacks, "on_hand_from_sales", int(from_sales[done].sum()))
+    discontinued = table["discontinued"].to_numpy()
+    report._count(report.fallbacks, "discontinued", int(discontinued[done].sum()))
     report._count(
         report.fallbacks,
         "no_measured_error",
@@ -769,6 +781,7 @@ def _policy_rows(state: _State, table: pl.DataFrame, policies: _Policies) -> lis
             "inventory_source",
             "inventory_date",
             "missing_supplier",
+            "discontinued",
             "error_points",
             "recent_days",
         )
@@ -786,6 +799,8 @@ def _policy_rows(state: _State, table: pl.DataFrame, policies: _Policies) -> lis
         notes = []
         if col["missing_supplier"][i]:
             notes.append("missing_supplier")
+        if col["discontinued"][i]:
+            notes.append("discontinued")
         if not champion:
             notes.append("no_forecast")
         inventory_date = col["inventory_date"][i]
