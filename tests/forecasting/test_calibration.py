@@ -87,3 +87,43 @@ def test_quantile_levels_parse_and_name_columns() -> None:
         parse_quantiles("0.1,1.5")
     with pytest.raises(ForecastInputError, match="comma-separated"):
         parse_quantiles("low,high")
+
+
+def test_a_level_without_enough_residuals_falls_back_to_poisson() -> None:
+    # One residual: forecast 3 (scale 2), actual 5 → normalised residual 1. The median's
+    # rank ⌈2 · 0.5⌉ = 1 exists; the 0.9 level's ⌈2 · 0.9⌉ = 2 and the 0.1 level's
+    # ⌊2 · 0.1⌋ = 0 do not, so those two are not identifiable from one residual.
+    calibrator = ConformalCalibrator(levels=(0.1, 0.5, 0.9)).fit(
+        np.array([[5.0]]), np.array([[3.0]]), np.array(["smooth"])
+    )
+    offsets = calibrator.offsets["*"][0]
+    assert np.isnan(offsets[0]) and offsets[1] == 1.0 and np.isnan(offsets[2])
+    bands = calibrator.apply(np.array([[8.0]]), np.array(["smooth"]))
+    # At forecast 8: median 8 + 3 · 1 = 11; Poisson(8): P(X ≤ 4) = 0.0996 < 0.1 ≤
+    # P(X ≤ 5) = 0.1912 → 5, and P(X ≤ 11) = 0.888 < 0.9 ≤ P(X ≤ 12) = 0.936 → 12.
+    assert (bands[0.1][0, 0], bands[0.5][0, 0], bands[0.9][0, 0]) == (5.0, 11.0, 12.0)
+
+
+def test_nine_residuals_are_enough_for_the_ten_and_ninety_percent_levels() -> None:
+    residual = np.arange(1.0, 10.0)  # normalised, forecast 0 → scale 1
+    forecast = np.zeros((9, 1))
+    nine = ConformalCalibrator(levels=(0.1, 0.9)).fit(
+        residual[:, None], forecast, np.array(["s"] * 9)
+    )
+    # ⌊10 · 0.1⌋ = 1st and ⌈10 · 0.9⌉ = 9th smallest.
+    np.testing.assert_array_equal(nine.offsets["*"][0], [1.0, 9.0])
+    eight = ConformalCalibrator(levels=(0.1, 0.9)).fit(
+        residual[:8, None], forecast[:8], np.array(["s"] * 8)
+    )
+    assert np.isnan(eight.offsets["*"][0]).all()  # ⌊0.9⌋ = 0 and ⌈8.1⌉ = 9 > 8
+
+
+def test_without_any_observed_actual_the_band_is_poisson() -> None:
+    calibrator = ConformalCalibrator(levels=(0.1, 0.5, 0.9)).fit(
+        np.full((3, 2), np.nan), np.full((3, 2), 2.0), np.array(["s"] * 3)
+    )
+    bands = calibrator.apply(np.array([[2.0, 0.0]]), np.array(["s"]))
+    # Poisson(2): P(X ≤ 0) = 0.135 ≥ 0.1 → 0; P(X ≤ 1) = 0.406 < 0.5 ≤ P(X ≤ 2) = 0.677
+    # → 2; P(X ≤ 3) = 0.857 < 0.9 ≤ P(X ≤ 4) = 0.947 → 4. A zero forecast: all 0.
+    assert [bands[q][0, 0] for q in (0.1, 0.5, 0.9)] == [0.0, 2.0, 4.0]
+    assert [bands[q][0, 1] for q in (0.1, 0.5, 0.9)] == [0.0, 0.0, 0.0]

@@ -181,3 +181,21 @@ def test_three_yearly_periods_are_refused_up_front() -> None:
         build_panel(frame, freq=Freq.YEAR), 1
     )
     assert np.isfinite(forecast.predict().mean).all()
+
+
+def test_a_series_never_seen_in_stock_keeps_a_band_around_its_forecast(
+    mixed_panel: Panel,
+) -> None:
+    # Its demand is unknown, not zero: the zero band of a series that never sold would
+    # lie entirely below the forecast the global model gives it.
+    censored = mixed_panel.censored.copy()
+    censored[0] = True
+    forecast = (
+        ForecastPipeline(PipelineConfig(model="lightgbm"))
+        .fit(_with(mixed_panel, y=mixed_panel.y, censored=censored), 7)
+        .predict()
+    )
+    assert (forecast.mean[0] > 0).all()
+    assert (forecast.quantiles[0.1][0] <= forecast.mean[0]).all()
+    assert (forecast.quantiles[0.9][0] >= forecast.mean[0]).all()
+    assert (forecast.quantiles[0.9][0] > forecast.quantiles[0.1][0]).all()

@@ -11,6 +11,14 @@ and made monotone across levels.
 When a (segment, step) cell has fewer than :data:`MIN_CELL` residuals it widens to the
 neighbouring steps, and a segment with too few residuals altogether borrows the table of
 all series, so small panels still get bands.
+
+A level needs enough residuals for its finite-sample rank: the 90 % level needs 9 (with
+fewer, split conformal's quantile is unbounded). On a panel too small even for that (a
+few weeks of history, one validation window, or no observed actual in it at all) the
+level falls back to the Poisson
+quantile of the forecast — count demand whose variance equals its mean — instead of
+reusing the largest residual, which gave a zero-width band that could miss its own
+forecast.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from scipy.stats import poisson  # type: ignore[import-untyped]
 
 from shelfops.forecasting.panel import FloatMatrix
 
@@ -55,10 +64,9 @@ def _conformal_quantiles(values: npt.NDArray[np.float64], levels: Sequence[float
     n = ordered.size
     out = np.empty(len(levels))
     for j, q in enumerate(levels):
-        upper = min(n, int(np.ceil((n + 1) * q)))
-        lower = max(1, int(np.floor((n + 1) * q)))
-        rank = upper if q >= 0.5 else lower
-        out[j] = ordered[rank - 1]
+        rank = int(np.ceil((n + 1) * q)) if q >= 0.5 else int(np.floor((n + 1) * q))
+        # NaN: too few residuals for this level (see the module docstring).
+        out[j] = ordered[rank - 1] if 1 <= rank <= n else np.nan
     return out
 
 
@@ -112,7 +120,7 @@ class ConformalCalibrator:
                 if cell.size >= MIN_CELL or (lo == 0 and hi == horizon):
                     break
                 reach += 1
-            table[k] = _conformal_quantiles(cell, self.levels) if cell.size else 0.0
+            table[k] = _conformal_quantiles(cell, self.levels) if cell.size else np.nan
         return table
 
     def apply(
@@ -128,8 +136,13 @@ class ConformalCalibrator:
             table = self.offsets.get(str(segment), self.offsets["*"])
             rows = segments == segment
             steps = np.minimum(np.arange(horizon), table.shape[0] - 1)
-            for j in range(len(self.levels)):
-                stacked[j][rows] = forecast[rows] + scale[rows] * table[steps, j][None, :]
+            for j, level in enumerate(self.levels):
+                offset = table[steps, j][None, :]
+                band = forecast[rows] + scale[rows] * offset
+                if np.isnan(offset).any():
+                    fallback = poisson.ppf(level, np.clip(forecast[rows], 0.0, None))
+                    band = np.where(np.isnan(band), fallback, band)
+                stacked[j][rows] = band
         stacked = np.clip(stacked, 0.0, None)
         # Sorting along the level axis enforces monotone quantiles (no crossing).
         stacked.sort(axis=0)

@@ -312,9 +312,12 @@ class ForecastPipeline:
         """Blend the members' forecasts of ``panel``, calibrate, and package them."""
         mean = self._blend(members, segments)
         quantiles = self.calibrator.apply(mean, segments)
-        # A series that never sold gets a zero band, not one borrowed from other series:
-        # there is no evidence of any demand to cover.
-        never_sold = ~(np.nan_to_num(panel.demand()) > 0).any(axis=1)
+        # A series seen in stock that never sold gets a zero band, not one borrowed from
+        # other series: there is no evidence of any demand to cover. One never seen in
+        # stock (every period censored) is unknown, not zero: it keeps its band.
+        demand = panel.demand()
+        observed = ~np.isnan(demand)
+        never_sold = observed.any(axis=1) & ~(np.nan_to_num(demand) > 0).any(axis=1)
         for band in quantiles.values():
             band[never_sold] = 0.0
         chosen = np.empty(len(segments), dtype=object)
