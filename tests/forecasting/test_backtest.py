@@ -94,7 +94,7 @@ def test_weight_sweep_scores_real_blends_from_xgboost_to_the_other_model(
 
 
 def test_too_many_windows_for_the_history_is_a_clear_error(mixed_panel: Panel) -> None:
-    with pytest.raises(ForecastInputError, match="windows"):
+    with pytest.raises(ForecastInputError, match=r"10 window\(s\) of 28 periods"):
         backtest(mixed_panel, CHEAP, horizon=28, windows=10)
     with pytest.raises(ForecastInputError, match="at least 1"):
         backtest(mixed_panel, CHEAP, horizon=28, windows=0)
@@ -131,3 +131,19 @@ def test_backtest_frame_round_trips_to_csv(mixed_panel: Panel, tmp_path: Path) -
     result.frame().write_csv(path)
     back = pl.read_csv(path, try_parse_dates=True)
     assert back.height == result.frame().height
+
+
+def test_the_windows_are_checked_against_the_file_not_the_first_window(
+    mixed_panel: Panel,
+) -> None:
+    # Each window's pipeline calibrates on one 7-period window plus a season (7 daily
+    # periods): 14 before the first cutoff. With 3 windows of 7 that is 14 + 21 = 35.
+    short = mixed_panel.truncate(34)
+    with pytest.raises(ForecastInputError) as raised:
+        backtest(short, CHEAP, horizon=7, windows=3)
+    assert str(raised.value) == (
+        "3 window(s) of 7 periods, 7 apart, need at least 35 periods of history (each "
+        "window's forecast is calibrated on at least 14 periods before it); the history "
+        "has 34"
+    )
+    assert len(backtest(mixed_panel.truncate(35), CHEAP, horizon=7, windows=3).windows) == 3

@@ -238,6 +238,17 @@ def backtest(
     if windows < 1:
         raise ForecastInputError(f"--windows must be at least 1, got {windows}")
     step = step or horizon
+    # Checked up front against the first window, whose history is the shortest: a
+    # failure inside it would quote that window's history, not the file's.
+    first = panel.n_periods - horizon - (windows - 1) * step
+    calibration = ForecastPipeline(config).minimum_history(horizon, panel.freq)
+    if first < calibration:
+        raise ForecastInputError(
+            f"{windows} window(s) of {horizon} periods, {step} apart, need at least "
+            f"{panel.n_periods - first + calibration} periods of history (each window's "
+            f"forecast is calibrated on at least {calibration} periods before it); the "
+            f"history has {panel.n_periods}"
+        )
     report = progress or (lambda _: None)
     results: list[WindowResult] = []
     last_models: dict[str, Forecaster] = {}
@@ -245,11 +256,6 @@ def backtest(
     season = panel.freq.season_length
     for k in range(windows):
         cutoff = panel.n_periods - horizon - (windows - 1 - k) * step
-        if cutoff <= 0:
-            raise ForecastInputError(
-                f"{windows} windows of {horizon} periods, {step} apart, need more than "
-                f"{panel.n_periods} periods of history"
-            )
         history = panel.truncate(cutoff)
         pipeline = ForecastPipeline(config).fit(
             history, horizon, progress=_prefixed(report, f"window {k + 1}/{windows}")

@@ -243,13 +243,17 @@ class ForecastPipeline:
         self._panel, self._horizon = panel, horizon
         return self
 
+    def minimum_history(self, horizon: int, freq: Freq) -> int:
+        """Periods of history :meth:`fit` needs for a ``horizon``-period forecast: its
+        validation windows plus a season (three periods at least: a window's history must
+        leave a global model lagged rows to train on; two yearly periods left none)."""
+        return horizon * self.config.validation_windows + max(3, freq.season_length)
+
     def _validate(
         self, panel: Panel, horizon: int, members: Sequence[str], progress: Progress
     ) -> ValidationRun:
         windows = self.config.validation_windows
-        # Three periods at least: a window's history must leave a global model lagged
-        # rows to train on (two yearly periods left none).
-        minimum = horizon * windows + max(3, panel.freq.season_length)
+        minimum = self.minimum_history(horizon, panel.freq)
         if panel.n_periods < minimum:
             raise ForecastInputError(
                 f"the history has {panel.n_periods} periods; calibrating a {horizon}-period "
