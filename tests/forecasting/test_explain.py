@@ -9,9 +9,11 @@ own output, and explained rows against the input frame.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -310,3 +312,19 @@ def test_waterfall_arguments_are_checked(lgb: Fitted, tmp_path: Path) -> None:
         explain.waterfall_pngs(model, tmp_path, [0, 1], ["only one"])
     with pytest.raises(ForecastInputError, match="row 420 is not a row of the last forecast"):
         explain.waterfall_pngs(model, tmp_path, [420], ["past the end"])
+
+
+def test_a_feature_missing_on_every_row_draws_without_a_warning(
+    samples: dict[str, explain.ShapExplanation], tmp_path: Path
+) -> None:
+    # On a short history a long lag (lag_364) is missing on every row; numpy's
+    # "All-NaN slice" warning about it used to reach stderr in every short backtest.
+    sample = samples["lightgbm"]
+    data = sample.data.copy()
+    # The beeswarm colours only the features it shows: blank out the first of them.
+    data[:, int(np.abs(sample.values).mean(axis=0).argmax())] = np.nan
+    missing = dataclasses.replace(sample, data=data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        path = explain.beeswarm_png(missing, tmp_path / "shap_summary.png", top=5)
+    assert path.read_bytes()[:8] == PNG_MAGIC

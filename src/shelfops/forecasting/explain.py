@@ -37,6 +37,7 @@ import datetime
 import json
 import math
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -289,7 +290,14 @@ def beeswarm_png(
     with _plot_style():
         figure = plt.figure()
         try:
-            shap.plots.beeswarm(explanation.to_shap(), max_display=top, color=colormap, show=False)
+            with warnings.catch_warnings():
+                # shap colours dots by their feature's percentiles; a feature missing on
+                # every row (lag_364 on a short history) has none, and numpy says so on
+                # stderr for every backtest. It is drawn grey, as intended.
+                warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+                shap.plots.beeswarm(
+                    explanation.to_shap(), max_display=top, color=colormap, show=False
+                )
             axes = figure.axes[0]
             axes.set_xlabel(f"SHAP value ({_axis_unit(explanation.scale)})")
             shown = min(top, len(explanation.feature_names))
