@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import shutil
 import sys
@@ -729,7 +730,12 @@ def simulate_cmd(
     result = outcome.result
     console.print(f"wrote {report}/simulation.json, simulation.md and simulation.html")
     console.print(f"  {result.knob_name}: {result.knob:.4g}")
-    if outcome.tuned is not None and not outcome.tuned.reached:
+    if outcome.tuned is not None and math.isnan(outcome.tuned.result.metrics["fill_rate"]):
+        console.print(
+            f"[yellow]note[/yellow] the replayed days have no demand: nothing to tune "
+            f"{result.knob_name} on; the lowest was used"
+        )
+    elif outcome.tuned is not None and not outcome.tuned.reached:
         console.print(
             f"[yellow]note[/yellow] no {result.knob_name} in the search range reaches "
             f"{service_level:.2%} exactly; the closest end was used"

@@ -163,6 +163,19 @@ def test_tune_to_fill_rate_bisects_to_the_target() -> None:
     assert unreachable.knob == 2.0
 
 
+def test_a_replay_without_demand_is_not_tuned() -> None:
+    # The fill rate is undefined at every knob: the search used to walk NaNs to the far
+    # end of the range (60 days of safety stock) and call that reached.
+    calls: list[float] = []
+
+    def evaluate(knob: float) -> SimulationResult:
+        calls.append(knob)
+        return SimulationResult("static", knob, "safety_days", {"fill_rate": math.nan}, {})
+
+    tuned = tune_to_fill_rate(evaluate, target=0.95, low=0.0, high=60.0)
+    assert (tuned.knob, tuned.reached, calls) == (0.0, False, [0.0])
+
+
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("tiny")

@@ -7,6 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from shelfops.synthetic import GenerationConfig, generate_dataset
@@ -136,3 +137,22 @@ def test_a_report_folder_that_cannot_be_created_is_one_line(tmp_path: Path, chai
     assert done.returncode == 1
     assert "error: /proc/shelfops-nope" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_history_without_demand_says_there_is_nothing_to_tune(
+    tmp_path: Path, chain: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("products.csv", "suppliers.csv"):
+        (data / name).write_bytes((chain / name).read_bytes())
+    sales = pl.read_csv(chain / "sales.csv", infer_schema_length=0)
+    sales.with_columns(quantity=pl.lit("0")).write_csv(data / "sales.csv")
+
+    done = _simulate(tmp_path, data, "--policy", "static")
+
+    assert done.returncode == 0, done.stderr
+    assert "safety_days: 0" in done.stdout
+    assert "no demand: nothing to tune safety_days on" in " ".join(done.stdout.split())
+    report = json.loads((tmp_path / "report" / "simulation.json").read_text())
+    assert report["policies"]["static"]["tuning"]["reached"] is False

@@ -1003,7 +1003,8 @@ def tune_to_fill_rate(
     ``log(p / (1 − p))``, where equal steps matter equally near 0.5 and near 1. Stops at
     ``|metric − target| ≤ tolerance``; returns the replay at the knob found. When even
     ``high`` misses the target (or ``low`` exceeds it), that end is returned with
-    ``reached=False``.
+    ``reached=False``; so is ``low`` when the metric is undefined (a replay without
+    demand).
     """
 
     def forward(x: float) -> float:
@@ -1015,6 +1016,10 @@ def tune_to_fill_rate(
     lo, hi = forward(low), forward(high)
     low_result = evaluate(back(lo))
     steps = 1
+    if math.isnan(low_result.metrics[metric]):
+        # No demand in the replay: the metric is undefined at every knob, so nothing can
+        # be tuned; the least stock is kept, not the far end of a search of NaNs.
+        return Tuned(back(lo), low_result, steps, False)
     if low_result.metrics[metric] >= target - tolerance:
         return Tuned(back(lo), low_result, steps, low_result.metrics[metric] <= target + tolerance)
     high_result = evaluate(back(hi))
