@@ -15,10 +15,9 @@ all series, so small panels still get bands.
 A level needs enough residuals for its finite-sample rank: the 90 % level needs 9 (with
 fewer, split conformal's quantile is unbounded). On a panel too small even for that (a
 few weeks of history, one validation window, or no observed actual in it at all) the
-level falls back to the Poisson
-quantile of the forecast — count demand whose variance equals its mean — instead of
-reusing the largest residual, which gave a zero-width band that could miss its own
-forecast.
+level falls back to the Poisson quantile of the forecast — count demand whose variance
+equals its mean — instead of reusing the largest residual, which gave a zero-width band
+that could miss its own forecast.
 """
 
 from __future__ import annotations
