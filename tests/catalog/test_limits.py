@@ -44,6 +44,11 @@ def _refused(model: Any, body: dict[str, Any]) -> set[str]:
         (ProductCreate, product_body(unit_price=1e308), "unit_price"),
         (ProductUpdate, {"unit_price": 1.0000001e12}, "unit_price"),
         (ProductCreate, product_body(pack_size=3_000_000_000), "pack_size"),
+        # Codes, names and labels are one line of text.
+        (StoreCreate, store_body(name="Store\x1b[31m red"), "name"),
+        (StoreUpdate, {"region": "North\nSouth"}, "region"),
+        (ProductCreate, product_body(product_code="P\t001"), "product_code"),
+        (SupplierCreate, supplier_body(supplier_code="V001\x7f"), "supplier_code"),
     ],
 )
 def test_out_of_bounds_values_are_refused(model: Any, body: dict[str, Any], field: str) -> None:

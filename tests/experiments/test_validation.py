@@ -33,6 +33,11 @@ from tests.experiments.helpers import (
         ({**SEED_PROPOSE, "baseline_version": "v" * 33}, "baseline_version"),
         ({**SEED_PROPOSE, "hypothesis": "x" * 4001}, "hypothesis"),
         ({**SEED_PROPOSE, "owner": "someone"}, "owner"),
+        # Names, people and versions are one line; hypotheses may span lines.
+        ({**SEED_PROPOSE, "experiment_name": "Tiered\x1b[2J"}, "experiment_name"),
+        ({**SEED_PROPOSE, "experiment_type": "segment\nation"}, "experiment_type"),
+        ({**SEED_PROPOSE, "proposed_by": "jane\tdoe"}, "proposed_by"),
+        ({**SEED_PROPOSE, "model_name": "demand\x1b_forecast"}, "model_name"),
     ],
 )
 async def test_bad_proposal_is_422_naming_the_field_and_stores_nothing(

@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -34,6 +35,7 @@ from shelfops.kit.limits import (
     date_range_message,
 )
 from shelfops.kit.pagination import Page, PageParams
+from shelfops.kit.text import OneLine
 from shelfops.kit.timezones import is_timezone_name
 from shelfops.models import Product
 
@@ -52,13 +54,13 @@ def _check_timezone(value: str) -> str:
 
 # Surrounding whitespace is trimmed so that " S001" and "S001" cannot become two stores.
 Code = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CODE_LENGTH)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CODE_LENGTH), OneLine
 ]
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LENGTH)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LENGTH), OneLine
 ]
 Label = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=LABEL_LENGTH)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=LABEL_LENGTH), OneLine
 ]
 Timezone = Annotated[
     str,
@@ -66,12 +68,17 @@ Timezone = Annotated[
     AfterValidator(_check_timezone),
     Field(description="IANA time zone name, e.g. 'America/Chicago'.", examples=["UTC"]),
 ]
-Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
-Days = Annotated[float, Field(ge=0, le=MAX_LEAD_TIME_DAYS, allow_inf_nan=False)]
-PackSize = Annotated[int, Field(ge=1, le=INT32_MAX, description="Units per case.")]
+# Numbers and flags in a body are JSON numbers and booleans (Strict): pydantic's lax mode
+# would read the string "12" as 12 and ``true`` as 1 unit, hiding a client's bug.
+Money = Annotated[float, Strict(), Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+Days = Annotated[float, Strict(), Field(ge=0, le=MAX_LEAD_TIME_DAYS, allow_inf_nan=False)]
+PackSize = Annotated[int, Strict(), Field(ge=1, le=INT32_MAX, description="Units per case.")]
 MinOrderQty = Annotated[
-    int, Field(ge=0, le=INT32_MAX, description="Minimum units per purchase-order line.")
+    int,
+    Strict(),
+    Field(ge=0, le=INT32_MAX, description="Minimum units per purchase-order line."),
 ]
+Flag = Annotated[bool, Strict()]
 Search = Annotated[
     str | None,
     Field(
@@ -151,7 +158,7 @@ class StoreCreate(_Input):
     closed_on: CatalogDate | None = Field(
         default=None, description="Last day of trading; on or after opened_on."
     )
-    is_active: bool = True
+    is_active: Flag = True
 
     @field_validator("closed_on")
     @classmethod
@@ -169,7 +176,7 @@ class StoreUpdate(_Input):
     timezone: Annotated[Timezone | None, NotNull] = None
     opened_on: CatalogDate | None = None
     closed_on: CatalogDate | None = None
-    is_active: Annotated[bool | None, NotNull] = None
+    is_active: Annotated[Flag | None, NotNull] = None
 
     @field_validator("closed_on")
     @classmethod
@@ -273,7 +280,7 @@ class ProductCreate(_Input):
     discontinued_on: CatalogDate | None = Field(
         default=None, description="First day no longer sold; after launched_on."
     )
-    is_active: bool = True
+    is_active: Flag = True
 
     @field_validator("discontinued_on")
     @classmethod
@@ -297,7 +304,7 @@ class ProductUpdate(_Input):
     pack_size: Annotated[PackSize | None, NotNull] = None
     launched_on: CatalogDate | None = None
     discontinued_on: CatalogDate | None = None
-    is_active: Annotated[bool | None, NotNull] = None
+    is_active: Annotated[Flag | None, NotNull] = None
 
     @field_validator("discontinued_on")
     @classmethod

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from shelfops.kit.pagination import Page, PageParams
+from shelfops.kit.text import OneLine
 from shelfops.models import ExperimentStatus
 
 # Column lengths of models/experiments.py.
@@ -51,14 +52,21 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
 
 
 UtcDatetime = Annotated[dt.datetime, AfterValidator(_as_utc)]
+# Names, people and versions are shown in lists and logs: one line, no control characters
+# (OneLine). Hypotheses and rationales may span lines.
+ExperimentName = Annotated[str, _trimmed(NAME_LENGTH), OneLine]
+ExperimentType = Annotated[str, _trimmed(TYPE_LENGTH), OneLine]
+ModelName = Annotated[str, _trimmed(MODEL_NAME_LENGTH), OneLine]
 Person = Annotated[
     str,
     _trimmed(PERSON_LENGTH),
+    OneLine,
     Field(description="Who acts, as a name or e-mail.", examples=["jane.doe@shelfops.com"]),
 ]
 Version = Annotated[
     str,
     _trimmed(VERSION_LENGTH),
+    OneLine,
     Field(description="A model version of this tenant's registry.", examples=["v14"]),
 ]
 Rationale = Annotated[str, _trimmed(TEXT_LENGTH)]
@@ -100,19 +108,17 @@ class _Input(BaseModel):
 class ExperimentCreate(_Input):
     """A proposed experiment (seed 003, "Propose Experiment")."""
 
-    experiment_name: Annotated[str, _trimmed(NAME_LENGTH)] = Field(
-        examples=["Department-Tiered Forecasting"]
-    )
+    experiment_name: ExperimentName = Field(examples=["Department-Tiered Forecasting"])
     hypothesis: Rationale = Field(
         description="What is expected to change and by how much.",
         examples=["Electronics demand differs from Grocery. Dedicated model will improve MAE"],
     )
-    experiment_type: Annotated[str, _trimmed(TYPE_LENGTH)] = Field(
+    experiment_type: ExperimentType = Field(
         description="Free-form kind of experiment, e.g. segmentation, features, model.",
         examples=["segmentation"],
     )
     proposed_by: Person
-    model_name: Annotated[str, _trimmed(MODEL_NAME_LENGTH)] = Field(
+    model_name: ModelName = Field(
         default="demand_forecast", description="The registry model the experiment is about."
     )
     baseline_version: Version | None = Field(

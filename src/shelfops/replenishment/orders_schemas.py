@@ -13,7 +13,7 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from shelfops.kit.limits import MAX_UNITS
 from shelfops.kit.pagination import Page, PageParams
@@ -59,8 +59,10 @@ Notes = Annotated[
 # digits: 10 before the point, 4 after).
 MAX_QUANTITY = MAX_UNITS
 # NaN and ±inf are refused too (allow_inf_nan=False): JSON has no such numbers, but
-# pydantic reads the string "Infinity" and the number 1e400 as inf.
-Quantity = Annotated[float, Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]
+# pydantic reads the number 1e400 as inf. Strict: a quantity is a JSON number, not the
+# string "12" nor ``true`` (which pydantic's lax mode would order as 1 unit).
+Quantity = Annotated[float, Strict(), Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]
+LineProductId = Annotated[int, Strict(), Field(description="A product that is on the order.")]
 
 
 class _Input(BaseModel):
@@ -160,7 +162,7 @@ class SuggestedPOPage(Page[PORead]):
 class ApproveLine(_Input):
     """A new quantity for one product of the order."""
 
-    product_id: int = Field(description="A product that is on the order.")
+    product_id: LineProductId
     quantity: Quantity = Field(
         description="Units to order: 0 (drop the line), or a multiple of the product's "
         "pack size that is at least the supplier's minimum order quantity."
@@ -191,7 +193,7 @@ class POReject(_Input):
 class ReceiveLine(_Input):
     """What arrived of one product."""
 
-    product_id: int = Field(description="A product that is on the order.")
+    product_id: LineProductId
     received_quantity: Quantity = Field(description="Units that arrived (at most the ordered).")
 
 

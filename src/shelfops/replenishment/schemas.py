@@ -13,7 +13,7 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
 
 from shelfops.kit.pagination import Page, PageParams
 from shelfops.models import AlertStatus, Severity
@@ -23,8 +23,12 @@ LABEL_LENGTH = 100
 _MAX_ID = 2**63 - 1
 
 Id = Annotated[int, Field(ge=1, le=_MAX_ID)]
+# In a JSON body an id and a service level are numbers, never the strings "5" or "0.95"
+# nor booleans (pydantic's lax mode would take them); query strings keep ``Id``.
+BodyId = Annotated[Id, Strict()]
 ServiceLevel = Annotated[
     float,
+    Strict(),
     Field(
         gt=0,
         lt=1,
@@ -294,7 +298,7 @@ class ServiceLevelTargetWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     category: Category | None = Field(default=None, description="A product category.")
-    product_id: Id | None = Field(default=None, description="A product's id.")
+    product_id: BodyId | None = Field(default=None, description="A product's id.")
     service_level: ServiceLevel
     kind: ServiceKind = ServiceKind.CYCLE
 

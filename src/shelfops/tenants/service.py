@@ -4,7 +4,6 @@ commit; the caller's transaction edge commits."""
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 
@@ -42,7 +41,7 @@ def check_name(field: str, name: str) -> str:
         text = _NAME.validate_python(name)
     except PydanticValidationError:
         text = None
-    if text is None or any(unicodedata.category(c) == "Cc" for c in text):
+    if text is None:
         # repr: a control character is shown escaped, not sent to the terminal.
         shown = repr(name) if len(name) <= 40 else f"{name[:40]!r}… ({len(name):,} characters)"
         raise ValidationFailed({"field": field, "value": shown, "expected": _NAME_RULE})
