@@ -149,5 +149,6 @@ async def test_an_error_quoting_a_lone_surrogate_from_the_body_is_still_json(
     assert response.status_code == 422
     body = response.json()
     assert body["error"] == "ValidationFailed"
-    assert body["detail"]["field"] == "trigger"
-    assert body["detail"]["value"] == "\ud800"
+    assert body["detail"][0]["location"] == ["body", "trigger"]
+    # Quoted with repr, the lone surrogate is shown as its escape, six plain characters.
+    assert body["detail"][0]["message"].startswith("unknown trigger '\\ud800'")

@@ -201,7 +201,7 @@ async def test_blank_nul_and_unusable_secrets_are_refused_without_echoing_them(
 ) -> None:
     blank = await put(client, tenant_a, "blank", "   ")
     assert blank.status_code == 422
-    assert blank.json()["detail"]["field"] == "secret"
+    assert blank.json()["detail"][0]["location"] == ["body", "secret"]
 
     nul = await put(client, tenant_a, "nul", "pass\x00word")
     assert nul.status_code == 422
@@ -209,7 +209,7 @@ async def test_blank_nul_and_unusable_secrets_are_refused_without_echoing_them(
 
     not_a_key = await put(client, tenant_a, "key", "not-a-key-" + SECRET, kind="private_key")
     assert not_a_key.status_code == 422
-    assert not_a_key.json()["detail"]["field"] == "secret"
+    assert not_a_key.json()["detail"][0]["location"] == ["body", "secret"]
     assert SECRET not in not_a_key.text
     assert (await client.get(API, headers=tenant_a.headers())).json() == []
 
@@ -224,10 +224,13 @@ async def test_a_secret_that_is_not_utf8_text_is_422_not_500(
         headers={**tenant_a.headers(Role.ADMIN), "Content-Type": "application/json"},
     )
     assert response.status_code == 422
-    assert response.json()["detail"] == {
-        "field": "secret",
-        "message": "the secret is not valid UTF-8 text",
-    }
+    assert response.json()["detail"] == [
+        {
+            "location": ["body", "secret"],
+            "message": "the secret is not valid UTF-8 text",
+            "type": "value_error",
+        }
+    ]
     assert (await client.get(API, headers=tenant_a.headers())).json() == []
 
 

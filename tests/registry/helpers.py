@@ -155,15 +155,11 @@ async def store_and_product(sessionmaker: Sessions, tenant: Tenant) -> tuple[int
 
 
 def problem_fields(response: httpx.Response) -> set[str]:
-    """The field names a 422 names: the last element of each pydantic location, or the
-    ``field`` of a service's own validation error."""
+    """The field names a 422 names: the last element of each problem's location."""
     assert response.status_code == 422, response.text
     body = response.json()
     assert body["error"] == "ValidationFailed", body
-    detail = body["detail"]
-    if isinstance(detail, dict):
-        return {str(detail["field"])}
-    return {str(problem["location"][-1]) for problem in detail}
+    return {str(problem["location"][-1]) for problem in body["detail"]}
 
 
 def new_id() -> uuid.UUID:

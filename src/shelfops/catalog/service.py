@@ -47,7 +47,7 @@ from shelfops.tenants.service import Principal
 
 def _invalid(field: str, message: str, kind: str = "value_error") -> ValidationFailed:
     """A 422 in the same shape as the API's request-validation errors."""
-    return ValidationFailed([{"location": ["body", field], "message": message, "type": kind}])
+    return ValidationFailed.at(["body", field], message, kind)
 
 
 def _check_order(

@@ -81,10 +81,8 @@ def next_statuses(status: ExperimentStatus) -> list[ExperimentStatus]:
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
-    """A 422 in the same shape as the API's request-validation errors."""
-    return ValidationFailed(
-        [{"location": ["body", field], "message": message, "type": "value_error"}]
-    )
+    """A 422 naming a body field, in the same shape as the API's request-validation errors."""
+    return ValidationFailed.at(["body", field], message)
 
 
 async def _check_version(

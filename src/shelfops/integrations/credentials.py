@@ -215,20 +215,20 @@ def _public(row: IntegrationCredential) -> dict[str, object]:
 
 def _check_secret(kind: CredentialKind, secret: str) -> None:
     if not secret or not secret.strip():
-        raise ValidationFailed({"field": "secret", "message": "the secret must not be empty"})
+        raise ValidationFailed.at(["body", "secret"], "the secret must not be empty")
     if len(secret) > MAX_SECRET_CHARS:
-        raise ValidationFailed(
-            {"field": "secret", "message": f"the secret exceeds {MAX_SECRET_CHARS} characters"}
+        raise ValidationFailed.at(
+            ["body", "secret"], f"the secret exceeds {MAX_SECRET_CHARS} characters"
         )
     if "\x00" in secret:
-        raise ValidationFailed({"field": "secret", "message": "the secret must not contain NUL"})
+        raise ValidationFailed.at(["body", "secret"], "the secret must not contain NUL")
     try:
         secret.encode("utf-8")
     except UnicodeEncodeError:
         # A lone surrogate: a JSON "\ud800" escape, or bytes that were not UTF-8 on the
         # CLI's standard input. Such text cannot be encrypted (or typed into a server).
-        raise ValidationFailed(
-            {"field": "secret", "message": "the secret is not valid UTF-8 text"}
+        raise ValidationFailed.at(
+            ["body", "secret"], "the secret is not valid UTF-8 text"
         ) from None
     if kind is CredentialKind.PRIVATE_KEY:
         try:
@@ -239,9 +239,6 @@ def _check_secret(kind: CredentialKind, secret: str) -> None:
             asyncssh.import_private_key(secret)
         except (asyncssh.KeyImportError, ValueError):
             # The library's reason could quote the input: say only what is wrong.
-            raise ValidationFailed(
-                {
-                    "field": "secret",
-                    "message": "not an unencrypted private key in OpenSSH or PEM format",
-                }
+            raise ValidationFailed.at(
+                ["body", "secret"], "not an unencrypted private key in OpenSSH or PEM format"
             ) from None

@@ -132,8 +132,20 @@ def output_path(*, directory: bool) -> Any:
 
 def describe(detail: Any) -> str:
     """An error detail as one readable line (the message first, then the context)."""
+    if isinstance(detail, list) and all(_is_field_problem(p) for p in detail):
+        return "; ".join(f"{_field_name(p['location'])}: {p['message']}" for p in detail)
     if not isinstance(detail, dict):
         return str(detail)
     context = ", ".join(f"{k}={v}" for k, v in detail.items() if k != "message")
     message = str(detail.get("message", ""))
     return f"{message} ({context})" if message and context else message or context
+
+
+def _is_field_problem(problem: Any) -> bool:
+    return isinstance(problem, dict) and {"location", "message"} <= problem.keys()
+
+
+def _field_name(location: list[str | int]) -> str:
+    # On the command line there is no request body: ["body", "trigger"] is the trigger.
+    parts = location[1:] if location and location[0] in ("body", "query", "path") else location
+    return ".".join(str(part) for part in parts) or "input"

@@ -4,6 +4,7 @@ and carries its HTTP status; the API renders all of them as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -58,10 +59,26 @@ class PayloadTooLarge(ShelfOpsError):
     status_code = 413
 
 
+def field_problem(
+    location: Sequence[str | int], message: str, kind: str = "value_error"
+) -> dict[str, Any]:
+    """One problem with a request field, in the shape of the API's request-validation
+    errors: ``{"location": ["body", "trigger"], "message": ..., "type": ...}``."""
+    return {"location": list(location), "message": message, "type": kind}
+
+
 class ValidationFailed(ShelfOpsError):
     """Input failed validation; ``detail`` lists the problems by row and column."""
 
     status_code = 422
+
+    @classmethod
+    def at(
+        cls, location: Sequence[str | int], message: str, kind: str = "value_error"
+    ) -> ValidationFailed:
+        """A request field is wrong: the same detail shape as pydantic's 422s, so that a
+        client reads every refused field the same way."""
+        return cls([field_problem(location, message, kind)])
 
 
 class ServiceUnavailable(ShelfOpsError):

@@ -92,8 +92,8 @@ def parse_trigger(trigger: str) -> RetrainTrigger:
         return RetrainTrigger(trigger)
     except ValueError:
         allowed = ", ".join(t.value for t in RetrainTrigger)
-        raise ValidationFailed(
-            {"field": "trigger", "value": trigger, "expected": f"one of {allowed}"}
+        raise ValidationFailed.at(
+            ["body", "trigger"], f"unknown trigger {trigger!r}; expected one of {allowed}"
         ) from None
 
 
@@ -106,7 +106,9 @@ def check_model_name(name: str) -> None:
     if name in ("auto", "ensemble") or base in model_names():
         return
     choices = ", ".join(("auto", "ensemble", *model_names()))
-    raise ValidationFailed({"field": "model", "value": name, "expected": f"one of {choices}"})
+    raise ValidationFailed.at(
+        ["body", "model"], f"unknown model {name!r}; expected one of {choices}"
+    )
 
 
 async def retrain_forecast_model(

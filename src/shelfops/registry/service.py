@@ -174,7 +174,7 @@ async def apply_verdict(
 def _check_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed({"field": "reason", "message": "a person's decision needs a reason"})
+        raise ValidationFailed.at(["body", "reason"], "a person's decision needs a reason")
     return reason
 
 
@@ -281,7 +281,7 @@ async def set_status(
     The champion cannot be archived this way: promote or roll back instead."""
     reason = _check_reason(reason)
     if status not in (ModelStatus.SHADOW, ModelStatus.ARCHIVED):
-        raise ValidationFailed({"field": "status", "message": "only shadow or archived"})
+        raise ValidationFailed.at(["body", "status"], "only shadow or archived")
     row = await _version(session, tenant_of(session), model_name, version)
     if row.status == ModelStatus.ARCHIVED.value:
         raise Conflict(f"{version} is archived; archived is final")

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shelfops.edi import x850 as x12
 from shelfops.kit.db import tenant_of
-from shelfops.kit.errors import Conflict, NotFound, ValidationFailed
+from shelfops.kit.errors import Conflict, NotFound, ValidationFailed, field_problem
 from shelfops.models import (
     PODecision,
     POStatus,
@@ -104,11 +104,6 @@ def _same(a: float, b: float) -> bool:
 
 def _fmt(value: float) -> str:
     return f"{value:g}"
-
-
-def _problem(location: list[str | int], message: str) -> dict[str, Any]:
-    """One problem in the same shape as the API's request-validation errors."""
-    return {"location": location, "message": message, "type": "value_error"}
 
 
 def _unit_cost(line: PurchaseOrderLine, product: Product) -> float:
@@ -210,7 +205,7 @@ def _check_status(loaded: _Order, action: str) -> None:
 
 def _reason_problems(reason_code: ReasonCode | None, notes: str | None) -> list[dict[str, Any]]:
     if reason_code is ReasonCode.OTHER and not notes:
-        return [_problem(["body", "notes"], "reason_code 'other' needs notes saying why")]
+        return [field_problem(["body", "notes"], "reason_code 'other' needs notes saying why")]
     return []
 
 
@@ -387,7 +382,7 @@ def _match_line(
     where: list[str | int] = ["body", "lines", index, "product_id"]
     if product_id not in by_product:
         problems.append(
-            _problem(
+            field_problem(
                 where,
                 f"line {index}: product {product_id} is not on purchase order {loaded.label}",
             )
@@ -396,7 +391,7 @@ def _match_line(
     line, product = by_product[product_id]
     if product_id in seen:
         problems.append(
-            _problem(where, f"line {index}: product {product.product_code} is listed twice")
+            field_problem(where, f"line {index}: product {product.product_code} is listed twice")
         )
         return None
     return line, product
@@ -438,7 +433,7 @@ async def approve(
         problem = _quantity_problem(item.quantity, product, loaded.supplier)
         if problem is not None:
             problems.append(
-                _problem(
+                field_problem(
                     ["body", "lines", index, "quantity"],
                     f"line {index} (product {product.product_code}): {problem}",
                 )
@@ -451,7 +446,7 @@ async def approve(
     if changed and data.reason_code is None:
         allowed = ", ".join(code.value for code in ReasonCode)
         problems.append(
-            _problem(
+            field_problem(
                 ["body", "reason_code"],
                 f"changing quantities (products {', '.join(changed)}) needs a reason_code, "
                 f"one of: {allowed}",
@@ -461,7 +456,7 @@ async def approve(
     after = {pid: requested.get(pid, line.quantity) for pid, (line, _) in by_product.items()}
     if by_product and all(_same(quantity, 0) for quantity in after.values()):
         problems.append(
-            _problem(
+            field_problem(
                 ["body", "lines"],
                 "every line would be 0: reject the order instead of approving nothing",
             )
@@ -570,14 +565,14 @@ async def receive(
     problems: list[dict[str, Any]] = []
     if data.received_date > today:
         problems.append(
-            _problem(
+            field_problem(
                 ["body", "received_date"],
                 f"received_date {data.received_date} is in the future (today is {today})",
             )
         )
     if order.order_date is not None and data.received_date < order.order_date:
         problems.append(
-            _problem(
+            field_problem(
                 ["body", "received_date"],
                 f"received_date {data.received_date} is before the order date {order.order_date}",
             )
@@ -591,7 +586,7 @@ async def receive(
         received[item.product_id] = item.received_quantity
         if item.received_quantity > line.quantity + EPSILON:
             problems.append(
-                _problem(
+                field_problem(
                     ["body", "lines", index, "received_quantity"],
                     f"line {index} (product {product.product_code}): received "
                     f"{_fmt(item.received_quantity)} is more than the {_fmt(line.quantity)} "
@@ -707,7 +702,7 @@ def _envelope_id(value: str, *, parameter: str, source: str) -> str:
     if not 1 <= len(text) <= x12.ISA_ID_LENGTH:
         raise ValidationFailed(
             [
-                _problem(
+                field_problem(
                     ["query", parameter],
                     f"the default {parameter} ({source} {value!r}) does not fit the "
                     f"{x12.ISA_ID_LENGTH} characters of an X12 interchange id; pass "

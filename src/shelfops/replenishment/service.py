@@ -1132,15 +1132,9 @@ async def override_policy(
     row = await _policy(session, policy_id, for_update=True)
     policy, category = row[0], row[4]
     if change.service_level is None and change.service_level_kind is not None:
-        raise ValidationFailed(
-            [
-                {
-                    "location": ["body", "service_level_kind"],
-                    "message": "a kind needs a service_level; send service_level: null alone "
-                    "to remove the override",
-                    "type": "value_error",
-                }
-            ]
+        raise ValidationFailed.at(
+            ["body", "service_level_kind"],
+            "a kind needs a service_level; send service_level: null alone to remove the override",
         )
     before = _override_state(policy)
     if change.service_level is None:
@@ -1251,9 +1245,7 @@ async def list_targets(session: AsyncSession, *, filters: TargetFilters) -> Targ
 
 
 def _unknown(field_name: str, message: str) -> ValidationFailed:
-    return ValidationFailed(
-        [{"location": ["body", field_name], "message": message, "type": "value_error"}]
-    )
+    return ValidationFailed.at(["body", field_name], message)
 
 
 async def put_target(
