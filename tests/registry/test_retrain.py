@@ -301,6 +301,7 @@ async def test_an_unknown_trigger_is_rejected_before_anything_is_written(
             sessionmaker, retrain_settings, customer_id=tenant_a.customer_id, trigger="hourly"
         )
     detail = error.value.detail
+    assert isinstance(detail, list)
     assert [problem["location"] for problem in detail] == [["body", "trigger"]]
 
 

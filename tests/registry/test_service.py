@@ -263,6 +263,7 @@ async def test_promote_without_a_reason_is_refused_and_changes_nothing(
     with pytest.raises(ValidationFailed) as refused:
         await _promote(sessionmaker, tenant_a, "v2", reason)
     assert refused.value.status_code == 422
+    assert isinstance(refused.value.detail, list)
     assert [p["location"] for p in refused.value.detail] == [["body", "reason"]]
     assert await statuses(sessionmaker, tenant_a) == {"v1": "champion", "v2": "challenger"}
     assert await decisions(sessionmaker, tenant_a) == []
@@ -530,6 +531,7 @@ async def test_set_status_only_shadows_or_archives(
     await add_versions(sessionmaker, tenant_a, V("v1", SHADOW))
     with pytest.raises(ValidationFailed) as refused:
         await _set_status(sessionmaker, tenant_a, "v1", target)
+    assert isinstance(refused.value.detail, list)
     assert [p["location"] for p in refused.value.detail] == [["body", "status"]]
     assert await statuses(sessionmaker, tenant_a) == {"v1": "shadow"}
 
