@@ -160,6 +160,15 @@ ROW_CASES: list[Any] = [
         id="code-too-long",
     ),
     pytest.param(
+        IngestKind.STORES,
+        f"{STORES_HEADER}\nS3,Mall\tEast,North\x1b[0m,,UTC,,\nS4,Fine,South,,UTC,,\n",
+        [
+            ("control_character", 1, "name", "Mall\tEast"),
+            ("control_character", 1, "region", "North\x1b[0m"),
+        ],
+        id="control-characters-in-catalog-text",
+    ),
+    pytest.param(
         IngestKind.PRODUCTS,
         f"{PRODUCTS_HEADER}\nP4,Tea,Drinks,Grocery,SUP9,1,2,0,,\n",
         [("unknown_code", 1, "supplier_code", "SUP9"), ("minimum", 1, "pack_size", "0")],

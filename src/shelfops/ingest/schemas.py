@@ -76,6 +76,7 @@ class Rule(StrEnum):
     BOOLEAN = "boolean"
     TIMEZONE = "timezone"
     MAX_LENGTH = "max_length"
+    CONTROL_CHARACTER = "control_character"
     MINIMUM = "minimum"
     MAXIMUM = "maximum"
     RANGE = "range"

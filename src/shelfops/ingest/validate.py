@@ -24,6 +24,7 @@ from shelfops.ingest.schemas import (
     Rule,
 )
 from shelfops.kit.limits import date_range_message
+from shelfops.kit.text import ONE_LINE_RULE
 from shelfops.kit.timezones import timezone_names
 
 # Accepted spellings of booleans (the format says true/false, also 1/0).
@@ -41,6 +42,9 @@ _ISO_DATE_LENGTH = len("2024-01-31")
 # Digits with an optional sign: a whole number, even one too large for 64 bits (which
 # is then reported as out of range, not as "not a whole number").
 _WHOLE_NUMBER = r"^[+-]?[0-9]+$"
+# Unicode category Cc (U+0000-U+001F, U+007F-U+009F): the characters kit/text.py keeps out
+# of codes, names and labels.
+_CONTROL_CHARACTER = r"[\x00-\x1F\x7F-\x{9F}]"
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,16 @@ def _column_exprs(
                     f"longer than {column.max_length} characters",
                 )
             )
+        # Catalog codes, names and labels are one line, as the API requires: a tab, line
+        # break or escape would split a log line or an export, or recolour a terminal.
+        checks.append(
+            _Check(
+                column,
+                Rule.CONTROL_CHARACTER,
+                present & raw.str.contains(_CONTROL_CHARACTER),
+                f"contains a control character; expected {ONE_LINE_RULE}",
+            )
+        )
     elif column.type is ColumnType.TIMEZONE:
         typed = raw
         ok = raw.is_in(list(timezone_names()))
