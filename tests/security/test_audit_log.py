@@ -71,7 +71,7 @@ async def test_every_admin_and_ml_manager_action_is_audited(
     a = tenant_a
     done: list[tuple[str, str]] = []  # (action, resource id) in the order performed
 
-    # Catalog deletions (admin).
+    # Catalog rows: created and changed (planner), deleted (admin).
     for kind, body in (
         ("suppliers", {"supplier_code": "V9", "name": "Gone Supplies", "lead_time_days": 4}),
         ("stores", {"store_code": "S9", "name": "Closed Store"}),
@@ -89,8 +89,10 @@ async def test_every_admin_and_ml_manager_action_is_audited(
     ):
         created = await call(http, a, "POST", f"/{kind}", Role.PLANNER, 201, json=body)
         item_id = str(created[f"{kind[:-1]}_id"])
+        rename = {"name": f"{body['name']} (renamed)"}
+        await call(http, a, "PATCH", f"/{kind}/{item_id}", Role.PLANNER, 200, json=rename)
         await call(http, a, "DELETE", f"/{kind}/{item_id}", ADMIN, 204)
-        done.append((f"{kind[:-1]}.delete", item_id))
+        done += [(f"{kind[:-1]}.{verb}", item_id) for verb in ("create", "update", "delete")]
 
     # A file upload (admin).
     report = await call(
@@ -157,22 +159,29 @@ async def test_every_admin_and_ml_manager_action_is_audited(
     for action, target in done:
         row = by_target.get((action, target))
         assert row is not None, f"no audit row for {action} on {target}"
-        actor = (
-            "admin key"
-            if action.split(".")[0] in ("store", "supplier", "product", "ingest")
-            else "ml_manager key"
-        )
+        resource, verb = action.split(".")
+        if resource in ("store", "supplier", "product"):
+            actor = "admin key" if verb == "delete" else "planner key"
+        else:
+            actor = "admin key" if resource == "ingest" else "ml_manager key"
         assert row["actor"] == actor, row
         assert row["actor_api_key_id"] is not None
         assert row["created_at"]
-        # Before and after: both recorded, except nothing after a deletion.
-        assert row["before"], row
-        if action.endswith(".delete"):
-            assert row["after"] is None
+        # Before and after: both recorded, except nothing before a creation and nothing
+        # after a deletion.
+        if verb == "create":
+            assert row["before"] is None and row["after"], row
+        elif verb == "delete":
+            assert row["before"] and row["after"] is None, row
         else:
-            assert row["after"] and row["after"] != row["before"], row
+            assert row["before"] and row["after"] and row["after"] != row["before"], row
     stores = {r["resource_id"]: r for r in rows if r["action"] == "store.delete"}
-    assert next(iter(stores.values()))["before"]["store_code"] == "S9"
+    assert next(iter(stores.values()))["before"]["name"] == "Closed Store (renamed)"
+    renamed = next(r for r in rows if r["action"] == "product.update")
+    assert (renamed["before"]["name"], renamed["after"]["name"]) == (
+        "Old Product",
+        "Old Product (renamed)",
+    )
     ingest = by_target[("ingest.stores", report["sync_id"])]
     assert ingest["before"] == {"rows_with_these_keys": 0}
     assert ingest["after"]["rows_with_these_keys"] == 2 and ingest["after"]["inserted"] == 2
@@ -212,26 +221,30 @@ async def test_the_log_filters_and_pages(
     exp = await call(http, tenant_a, "POST", "/experiments", Role.PLANNER, 201, json=SEED_PROPOSE)
 
     everything = await entries(http, tenant_a)
-    assert [r["action"] for r in everything] == ["experiment.propose"] + ["store.delete"] * 3
-    assert [r["before"]["store_code"] for r in everything[1:]] == ["A3", "A2", "A1"]
+    assert [r["action"] for r in everything] == ["experiment.propose"] + [
+        "store.delete",
+        "store.create",
+    ] * 3
+    deleted = [r["before"]["store_code"] for r in everything if r["action"] == "store.delete"]
+    assert deleted == ["A3", "A2", "A1"]
 
     assert len(await entries(http, tenant_a, action="store.delete")) == 3
-    assert len(await entries(http, tenant_a, action="store.*")) == 3
+    assert len(await entries(http, tenant_a, action="store.*")) == 6
     assert len(await entries(http, tenant_a, action="store")) == 0  # exact unless ".*"
-    assert len(await entries(http, tenant_a, actor="planner key")) == 1
+    assert len(await entries(http, tenant_a, actor="planner key")) == 4
     assert len(await entries(http, tenant_a, resource_type="model_experiment")) == 1
     assert everything[0]["resource_id"] == exp["experiment_id"]
 
     page = await http.get(AUDIT_LOG, params={"limit": 2, "offset": 1}, headers=tenant_a.headers())
     body = page.json()
-    assert (body["total"], body["limit"], body["offset"]) == (4, 2, 1)
+    assert (body["total"], body["limit"], body["offset"]) == (7, 2, 1)
     assert [r["audit_id"] for r in body["items"]] == [r["audit_id"] for r in everything[1:3]]
 
     newest = dt.datetime.fromisoformat(everything[0]["created_at"])
     later = (newest + dt.timedelta(seconds=1)).isoformat()
     assert await entries(http, tenant_a, since=later) == []
-    assert len(await entries(http, tenant_a, until=later)) == 4
-    assert len(await entries(http, tenant_a, since=everything[-1]["created_at"])) == 4
+    assert len(await entries(http, tenant_a, until=later)) == 7
+    assert len(await entries(http, tenant_a, since=everything[-1]["created_at"])) == 7
 
 
 @pytest.mark.parametrize(

@@ -72,10 +72,10 @@ async def list_stores(session: SessionDep, filters: Annotated[StoreFilters, Quer
     status_code=status.HTTP_201_CREATED,
     responses=_WRITE,
 )
-async def create_store(_: PlannerDep, session: SessionDep, body: StoreCreate) -> StoreRead:
+async def create_store(principal: PlannerDep, session: SessionDep, body: StoreCreate) -> StoreRead:
     """Create a store. Its `store_code` must be new for this tenant (409 otherwise).
     Needs the planner role."""
-    return await service.create_store(session, data=body)
+    return await service.create_store(session, data=body, actor=principal)
 
 
 @router.get("/stores/{store_id}", operation_id="getStore", tags=["stores"], responses=_NOT_FOUND)
@@ -91,12 +91,12 @@ async def get_store(session: SessionDep, store_id: StoreId) -> StoreRead:
     responses={**_NOT_FOUND, **_WRITE},
 )
 async def update_store(
-    _: PlannerDep, session: SessionDep, store_id: StoreId, body: StoreUpdate
+    principal: PlannerDep, session: SessionDep, store_id: StoreId, body: StoreUpdate
 ) -> StoreRead:
     """Change a store. Only the fields sent change; `null` clears an optional field.
     Set `is_active` to false to retire a store while keeping its history. Needs the
     planner role."""
-    return await service.update_store(session, store_id=store_id, changes=body)
+    return await service.update_store(session, store_id=store_id, changes=body, actor=principal)
 
 
 @router.delete(
@@ -140,10 +140,12 @@ async def list_suppliers(
     status_code=status.HTTP_201_CREATED,
     responses=_WRITE,
 )
-async def create_supplier(_: PlannerDep, session: SessionDep, body: SupplierCreate) -> SupplierRead:
+async def create_supplier(
+    principal: PlannerDep, session: SessionDep, body: SupplierCreate
+) -> SupplierRead:
     """Create a supplier. Its `supplier_code` must be new for this tenant (409
     otherwise). Needs the planner role."""
-    return await service.create_supplier(session, data=body)
+    return await service.create_supplier(session, data=body, actor=principal)
 
 
 @router.get(
@@ -164,10 +166,12 @@ async def get_supplier(session: SessionDep, supplier_id: SupplierId) -> Supplier
     responses={**_NOT_FOUND, **_WRITE},
 )
 async def update_supplier(
-    _: PlannerDep, session: SessionDep, supplier_id: SupplierId, body: SupplierUpdate
+    principal: PlannerDep, session: SessionDep, supplier_id: SupplierId, body: SupplierUpdate
 ) -> SupplierRead:
     """Change a supplier. Only the fields sent change. Needs the planner role."""
-    return await service.update_supplier(session, supplier_id=supplier_id, changes=body)
+    return await service.update_supplier(
+        session, supplier_id=supplier_id, changes=body, actor=principal
+    )
 
 
 @router.delete(
@@ -213,11 +217,13 @@ async def list_products(
     status_code=status.HTTP_201_CREATED,
     responses=_WRITE,
 )
-async def create_product(_: PlannerDep, session: SessionDep, body: ProductCreate) -> ProductRead:
+async def create_product(
+    principal: PlannerDep, session: SessionDep, body: ProductCreate
+) -> ProductRead:
     """Create a product. Its `product_code` must be new for this tenant (409
     otherwise); `supplier_code`, when given, must name one of the tenant's suppliers
     (422 otherwise). Needs the planner role."""
-    return await service.create_product(session, data=body)
+    return await service.create_product(session, data=body, actor=principal)
 
 
 @router.get(
@@ -238,12 +244,14 @@ async def get_product(session: SessionDep, product_id: ProductId) -> ProductRead
     responses={**_NOT_FOUND, **_WRITE},
 )
 async def update_product(
-    _: PlannerDep, session: SessionDep, product_id: ProductId, body: ProductUpdate
+    principal: PlannerDep, session: SessionDep, product_id: ProductId, body: ProductUpdate
 ) -> ProductRead:
     """Change a product. Only the fields sent change; `null` clears an optional field
     (`supplier_code: null` unlinks the supplier). Set `is_active` to false to retire a
     product while keeping its history. Needs the planner role."""
-    return await service.update_product(session, product_id=product_id, changes=body)
+    return await service.update_product(
+        session, product_id=product_id, changes=body, actor=principal
+    )
 
 
 @router.delete(

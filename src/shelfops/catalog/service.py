@@ -45,6 +45,32 @@ from shelfops.tenants import audit
 from shelfops.tenants.service import Principal
 
 
+async def _audit(
+    session: AsyncSession,
+    actor: Principal | None,
+    resource: str,
+    verb: str,
+    resource_id: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    # Catalog rows drive every plan (lead times, pack sizes, costs, active flags): who
+    # created, changed or deleted one, and what it was before, is kept.
+    await audit.record(
+        session,
+        actor=actor,
+        action=f"{resource}.{verb}",
+        resource_type=resource,
+        resource_id=str(resource_id),
+        before=before,
+        after=after,
+    )
+
+
+def _dump(row: StoreRead | SupplierRead | ProductRead) -> dict[str, Any]:
+    return row.model_dump(mode="json")
+
+
 def _invalid(field: str, message: str, kind: str = "value_error") -> ValidationFailed:
     """A 422 in the same shape as the API's request-validation errors."""
     return ValidationFailed.at(["body", field], message, kind)
@@ -115,20 +141,28 @@ async def get_store(session: AsyncSession, *, store_id: int) -> StoreRead:
     return StoreRead.model_validate(await _store(session, tenant_of(session), store_id))
 
 
-async def create_store(session: AsyncSession, *, data: StoreCreate) -> StoreRead:
-    """Create a store; 409 when the tenant already has its code."""
+async def create_store(
+    session: AsyncSession, *, data: StoreCreate, actor: Principal | None = None
+) -> StoreRead:
+    """Create a store (audited); 409 when the tenant already has its code."""
     customer_id = tenant_of(session)
     await _ensure_store_code_free(session, customer_id, data.store_code)
     store = Store(customer_id=customer_id, **data.model_dump())
     await repository.add(session, store)
-    return StoreRead.model_validate(store)
+    created = StoreRead.model_validate(store)
+    await _audit(session, actor, "store", "create", store.store_id, None, _dump(created))
+    return created
 
 
-async def update_store(session: AsyncSession, *, store_id: int, changes: StoreUpdate) -> StoreRead:
-    """Change the fields sent in ``changes``; 404 for an unknown id, 409 when the new
-    code is taken, 422 when the dates would end up out of order."""
+async def update_store(
+    session: AsyncSession, *, store_id: int, changes: StoreUpdate, actor: Principal | None = None
+) -> StoreRead:
+    """Change the fields sent in ``changes`` (audited with the row before and after);
+    404 for an unknown id, 409 when the new code is taken, 422 when the dates would end
+    up out of order."""
     customer_id = tenant_of(session)
     store = await _store(session, customer_id, store_id)
+    before = _dump(StoreRead.model_validate(store))
     values = changes.model_dump(exclude_unset=True)
     if values.get("store_code", store.store_code) != store.store_code:
         await _ensure_store_code_free(session, customer_id, values["store_code"])
@@ -136,7 +170,9 @@ async def update_store(session: AsyncSession, *, store_id: int, changes: StoreUp
     for name, value in values.items():
         setattr(store, name, value)
     await repository.flush(session)
-    return StoreRead.model_validate(store)
+    updated = StoreRead.model_validate(store)
+    await _audit(session, actor, "store", "update", store_id, before, _dump(updated))
+    return updated
 
 
 async def delete_store(
@@ -156,17 +192,9 @@ async def delete_store(
             tables,
             "Its history is kept; to retire the store, update it with is_active=false.",
         )
-    before = StoreRead.model_validate(store).model_dump(mode="json")
+    before = _dump(StoreRead.model_validate(store))
     await repository.delete(session, store)
-    await audit.record(
-        session,
-        actor=actor,
-        action="store.delete",
-        resource_type="store",
-        resource_id=str(store_id),
-        before=before,
-        after=None,
-    )
+    await _audit(session, actor, "store", "delete", store_id, before, None)
 
 
 # --- suppliers ------------------------------------------------------------------------
@@ -210,29 +238,40 @@ async def get_supplier(session: AsyncSession, *, supplier_id: int) -> SupplierRe
     return SupplierRead.model_validate(await _supplier(session, tenant_of(session), supplier_id))
 
 
-async def create_supplier(session: AsyncSession, *, data: SupplierCreate) -> SupplierRead:
-    """Create a supplier; 409 when the tenant already has its code."""
+async def create_supplier(
+    session: AsyncSession, *, data: SupplierCreate, actor: Principal | None = None
+) -> SupplierRead:
+    """Create a supplier (audited); 409 when the tenant already has its code."""
     customer_id = tenant_of(session)
     await _ensure_supplier_code_free(session, customer_id, data.supplier_code)
     supplier = Supplier(customer_id=customer_id, **data.model_dump())
     await repository.add(session, supplier)
-    return SupplierRead.model_validate(supplier)
+    created = SupplierRead.model_validate(supplier)
+    await _audit(session, actor, "supplier", "create", supplier.supplier_id, None, _dump(created))
+    return created
 
 
 async def update_supplier(
-    session: AsyncSession, *, supplier_id: int, changes: SupplierUpdate
+    session: AsyncSession,
+    *,
+    supplier_id: int,
+    changes: SupplierUpdate,
+    actor: Principal | None = None,
 ) -> SupplierRead:
-    """Change the fields sent in ``changes``; 404 for an unknown id, 409 when the new
-    code is taken."""
+    """Change the fields sent in ``changes`` (audited with the row before and after);
+    404 for an unknown id, 409 when the new code is taken."""
     customer_id = tenant_of(session)
     supplier = await _supplier(session, customer_id, supplier_id)
+    before = _dump(SupplierRead.model_validate(supplier))
     values = changes.model_dump(exclude_unset=True)
     if values.get("supplier_code", supplier.supplier_code) != supplier.supplier_code:
         await _ensure_supplier_code_free(session, customer_id, values["supplier_code"])
     for name, value in values.items():
         setattr(supplier, name, value)
     await repository.flush(session)
-    return SupplierRead.model_validate(supplier)
+    updated = SupplierRead.model_validate(supplier)
+    await _audit(session, actor, "supplier", "update", supplier_id, before, _dump(updated))
+    return updated
 
 
 async def delete_supplier(
@@ -256,17 +295,9 @@ async def delete_supplier(
             tables,
             "Move its products to another supplier (or set their supplier_code to null) first.",
         )
-    before = SupplierRead.model_validate(supplier).model_dump(mode="json")
+    before = _dump(SupplierRead.model_validate(supplier))
     await repository.delete(session, supplier)
-    await audit.record(
-        session,
-        actor=actor,
-        action="supplier.delete",
-        resource_type="supplier",
-        resource_id=str(supplier_id),
-        before=before,
-        after=None,
-    )
+    await _audit(session, actor, "supplier", "delete", supplier_id, before, None)
 
 
 # --- products -------------------------------------------------------------------------
@@ -344,8 +375,10 @@ async def get_product(session: AsyncSession, *, product_id: int) -> ProductRead:
     )
 
 
-async def create_product(session: AsyncSession, *, data: ProductCreate) -> ProductRead:
-    """Create a product; 409 when the tenant already has its code, 422 when
+async def create_product(
+    session: AsyncSession, *, data: ProductCreate, actor: Principal | None = None
+) -> ProductRead:
+    """Create a product (audited); 409 when the tenant already has its code, 422 when
     ``supplier_code`` names no supplier of the tenant."""
     customer_id = tenant_of(session)
     await _ensure_product_code_free(session, customer_id, data.product_code)
@@ -356,17 +389,24 @@ async def create_product(session: AsyncSession, *, data: ProductCreate) -> Produ
         **data.model_dump(exclude={"supplier_code"}),
     )
     await repository.add(session, product)
-    return ProductRead.of(product, data.supplier_code)
+    created = ProductRead.of(product, data.supplier_code)
+    await _audit(session, actor, "product", "create", product.product_id, None, _dump(created))
+    return created
 
 
 async def update_product(
-    session: AsyncSession, *, product_id: int, changes: ProductUpdate
+    session: AsyncSession,
+    *,
+    product_id: int,
+    changes: ProductUpdate,
+    actor: Principal | None = None,
 ) -> ProductRead:
     """Change the fields sent in ``changes`` (``supplier_code: null`` unlinks the
-    supplier); 404 for an unknown id, 409 when the new code is taken, 422 for an unknown
-    supplier code or dates out of order."""
+    supplier; audited with the row before and after); 404 for an unknown id, 409 when
+    the new code is taken, 422 for an unknown supplier code or dates out of order."""
     customer_id = tenant_of(session)
     product = await _product(session, customer_id, product_id)
+    before = _dump(await _product_read(session, customer_id, product))
     values = changes.model_dump(exclude_unset=True)
     if values.get("product_code", product.product_code) != product.product_code:
         await _ensure_product_code_free(session, customer_id, values["product_code"])
@@ -378,7 +418,9 @@ async def update_product(
     for name, value in values.items():
         setattr(product, name, value)
     await repository.flush(session)
-    return await _product_read(session, customer_id, product)
+    updated = await _product_read(session, customer_id, product)
+    await _audit(session, actor, "product", "update", product_id, before, _dump(updated))
+    return updated
 
 
 async def delete_product(
@@ -401,14 +443,6 @@ async def delete_product(
             tables,
             "Its history is kept; to retire the product, update it with is_active=false.",
         )
-    before = (await _product_read(session, customer_id, product)).model_dump(mode="json")
+    before = _dump(await _product_read(session, customer_id, product))
     await repository.delete(session, product)
-    await audit.record(
-        session,
-        actor=actor,
-        action="product.delete",
-        resource_type="product",
-        resource_id=str(product_id),
-        before=before,
-        after=None,
-    )
+    await _audit(session, actor, "product", "delete", product_id, before, None)
