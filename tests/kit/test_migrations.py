@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from shelfops.config import Settings
 from shelfops.kit import migrate
 from shelfops.kit.db import create_engine
-from shelfops.models import Base
+from shelfops.models import Base, Customer, Product, ServiceLevelTarget
 
-HEAD = "0012"
+HEAD = "0013"
 # The revision one step below head.
-BEFORE_HEAD = "0011"
-# Tables the head revision creates (each with its own row-level security policy): 0012
-# only rebuilds an index.
+BEFORE_HEAD = "0012"
+# Tables the head revision creates (each with its own row-level security policy): 0013
+# only adds two indexes.
 TABLES_IN_HEAD = 0
 
 
@@ -96,10 +98,72 @@ async def test_value_sort_index_carries_on_hand_on_postgres(
     index = "ix_reorder_policies_customer_id_product_id_stock_desc"
     await migrate.upgrade(empty_database)
     assert (await _index_definition(empty_database, index)).endswith(" INCLUDE (on_hand)")
-    await migrate.downgrade(empty_database, "-1")
+    await migrate.downgrade(empty_database, "0011")
     assert "INCLUDE" not in await _index_definition(empty_database, index)
     await migrate.upgrade(empty_database)
     assert (await _index_definition(empty_database, index)).endswith(" INCLUDE (on_hand)")
+
+
+async def test_0013_keeps_the_newest_target_per_scope_and_refuses_another(
+    empty_database: Settings,
+) -> None:
+    """Duplicate service-level targets stored before 0013 (the unique constraint let them
+    through, as NULLs are never equal) are reduced to the newest per scope; afterwards a
+    second target for the same category or product is refused by the database."""
+    await migrate.upgrade(empty_database, "0012")
+    engine = create_engine(
+        empty_database, url=empty_database.resolved_migration_url, as_app_role=False
+    )
+    try:
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        async with sessions.begin() as session:
+            customer = Customer(name="Migrating", slug="migrating")
+            session.add(customer)
+            await session.flush()
+            product = Product(
+                customer_id=customer.customer_id,
+                product_code="P1",
+                name="Milk",
+                category="Dairy",
+                department="Grocery",
+                unit_cost=1.0,
+                unit_price=2.0,
+            )
+            session.add(product)
+            await session.flush()
+            for level in (0.9, 0.95, 0.97):
+                session.add_all(
+                    [
+                        ServiceLevelTarget(
+                            customer_id=customer.customer_id, category="Dairy", service_level=level
+                        ),
+                        ServiceLevelTarget(
+                            customer_id=customer.customer_id,
+                            product_id=product.product_id,
+                            service_level=level,
+                        ),
+                    ]
+                )
+                await session.flush()
+        await migrate.upgrade(empty_database)
+        async with sessions() as session:
+            kept = (await session.execute(select(ServiceLevelTarget))).scalars().all()
+            by_scope = {(t.category, t.product_id): t.service_level for t in kept}
+            assert len(kept) == 2
+            assert by_scope == {("Dairy", None): 0.97, (None, product.product_id): 0.97}
+        for duplicate in (
+            {"category": "Dairy"},
+            {"product_id": product.product_id},
+        ):
+            with pytest.raises(IntegrityError):
+                async with sessions.begin() as session:
+                    session.add(
+                        ServiceLevelTarget(
+                            customer_id=customer.customer_id, service_level=0.5, **duplicate
+                        )
+                    )
+    finally:
+        await engine.dispose()
 
 
 async def test_downgrade_to_base_removes_every_table(empty_database: Settings) -> None:

@@ -3,6 +3,7 @@ with the right shape, values and keys, and a rerun leaves the same rows."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -132,6 +133,25 @@ async def test_a_second_run_replaces_its_rows_and_their_scores(
     assert await table_rows(sessionmaker, tenant.customer_id, ForecastAccuracy) == []
     rescored = await compute_accuracy(sessionmaker, migrated, customer_id=tenant.customer_id)
     assert rescored.accuracy_rows == scored.accuracy_rows
+
+
+async def test_two_runs_at_once_both_finish_and_leave_one_set_of_rows(
+    sessionmaker: Sessions, migrated: Settings, generated: Path
+) -> None:
+    # A manual trigger during the nightly run: both delete the issue's rows, then both
+    # insert them. Without the tenant's forecast lock the second insert hit the primary key.
+    tenant = await tenant_with_sales(sessionmaker, generated)
+    await add_version(sessionmaker, migrated, tenant.customer_id)
+    runs = [
+        generate_forecasts(sessionmaker, migrated, customer_id=tenant.customer_id, issue_date=ISSUE)
+        for _ in range(3)
+    ]
+    reports = await asyncio.gather(*runs)
+    rows = await table_rows(sessionmaker, tenant.customer_id, DemandForecast)
+    assert len(rows) == reports[0].rows_written > 0
+    assert {report.rows_written for report in reports} == {len(rows)}
+    # Taken in turn: each later run replaced exactly the rows the earlier one wrote.
+    assert sorted(report.rows_replaced for report in reports) == [0, len(rows), len(rows)]
 
 
 async def test_the_challenger_forecasts_in_shadow(

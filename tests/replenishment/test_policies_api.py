@@ -4,6 +4,7 @@ category or product, roles and tenant isolation."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -275,3 +276,30 @@ async def test_service_level_targets_by_category_or_product(
         "service_level_target.put",
         "service_level_target.delete",
     ]
+
+
+async def test_the_same_target_put_many_times_at_once_is_one_target(
+    sessionmaker: Sessions, backend: str, tenant_a: Tenant, client: httpx.AsyncClient
+) -> None:
+    # Two planners saving the same category at the same moment. Each PUT finds no row for
+    # the new scope; without the tenant's target lock both inserted one (and the daily job
+    # then failed on every run). The partial unique indexes refuse the second row.
+    chain = await h.build_chain(sessionmaker, tenant_a)
+    planner = tenant_a.headers(Role.PLANNER)
+    bodies = [{"category": "Bakery", "service_level": 0.80 + i / 100} for i in range(6)]
+    bodies += [
+        {"product_id": chain.products["P2"], "service_level": 0.90 + i / 100} for i in range(6)
+    ]
+    answers = await asyncio.gather(*(client.put(TARGETS, json=b, headers=planner) for b in bodies))
+    assert [a.status_code for a in answers] == [200] * len(bodies)
+    async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+        rows = list(
+            await session.scalars(
+                select(ServiceLevelTarget).where(
+                    ServiceLevelTarget.customer_id == tenant_a.customer_id
+                )
+            )
+        )
+    scopes = [(t.category, t.product_id) for t in rows]
+    assert len(scopes) == len(set(scopes))
+    assert ("Bakery", None) in scopes and (None, chain.products["P2"]) in scopes

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, exists, func, select
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_mapper
 
 from shelfops.kit.errors import Conflict
 from shelfops.models import Base, Product, Store, Supplier
@@ -197,11 +199,21 @@ async def flush(session: AsyncSession) -> None:
         raise Conflict("the change conflicts with an existing row; retry after reloading") from exc
 
 
-async def delete(session: AsyncSession, row: Store | Supplier | Product) -> None:
-    """Delete ``row``. Callers check :func:`referenced_by` first: the foreign keys of the
+async def delete(session: AsyncSession, row: Store | Supplier | Product) -> bool:
+    """Delete ``row``; False when it was no longer there (another transaction deleted it
+    after it was read). Callers check :func:`referenced_by` first: the foreign keys of the
     history tables cascade, and a delete must never take history with it."""
-    await session.delete(row)
-    await session.flush()
+    # A DELETE by primary key with its row count: the ORM's ``session.delete`` only warns
+    # when it matches no row, so two concurrent deletes would both report success.
+    mapper = object_mapper(row)
+    table = mapper.local_table
+    assert isinstance(table, Table)
+    keys = mapper.primary_key_from_instance(row)
+    result = await session.execute(
+        sa_delete(table).where(*(c == v for c, v in zip(mapper.primary_key, keys, strict=True)))
+    )
+    session.expunge(row)
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def referenced_by(

@@ -40,6 +40,7 @@ from shelfops.catalog.schemas import (
 )
 from shelfops.kit.db import tenant_of
 from shelfops.kit.errors import Conflict, NotFound, ValidationFailed
+from shelfops.kit.locks import CATALOG, hold_tenant_lock
 from shelfops.models import Product, Store, Supplier
 from shelfops.tenants import audit
 from shelfops.tenants.service import Principal
@@ -65,6 +66,14 @@ async def _audit(
         before=before,
         after=after,
     )
+
+
+async def _hold_catalog_for_delete(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    # Exclusively: writers that resolve codes into references hold the lock shared, so
+    # the reference check below sees what they wrote, and they cannot write a row for a
+    # code this delete removes. A second delete of the same row waits, then finds it
+    # gone (404) instead of also answering 204 and writing a second audit row.
+    await hold_tenant_lock(session, customer_id, CATALOG)
 
 
 def _dump(row: StoreRead | SupplierRead | ProductRead) -> dict[str, Any]:
@@ -181,6 +190,7 @@ async def delete_store(
     """Delete a store that nothing references; 409 naming the history otherwise.
     The audit log keeps the row as it was and who deleted it."""
     customer_id = tenant_of(session)
+    await _hold_catalog_for_delete(session, customer_id)
     store = await _store(session, customer_id, store_id)
     tables = await repository.referenced_by(
         session, customer_id=customer_id, column=Store.__table__.c.store_id, value=store_id
@@ -193,7 +203,8 @@ async def delete_store(
             "Its history is kept; to retire the store, update it with is_active=false.",
         )
     before = _dump(StoreRead.model_validate(store))
-    await repository.delete(session, store)
+    if not await repository.delete(session, store):
+        raise NotFound(f"no store with id {store_id}")
     await _audit(session, actor, "store", "delete", store_id, before, None)
 
 
@@ -280,6 +291,7 @@ async def delete_supplier(
     """Delete a supplier that no product or purchase order names; 409 otherwise.
     The audit log keeps the row as it was and who deleted it."""
     customer_id = tenant_of(session)
+    await _hold_catalog_for_delete(session, customer_id)
     supplier = await _supplier(session, customer_id, supplier_id)
     tables = await repository.referenced_by(
         session,
@@ -296,7 +308,8 @@ async def delete_supplier(
             "Move its products to another supplier (or set their supplier_code to null) first.",
         )
     before = _dump(SupplierRead.model_validate(supplier))
-    await repository.delete(session, supplier)
+    if not await repository.delete(session, supplier):
+        raise NotFound(f"no supplier with id {supplier_id}")
     await _audit(session, actor, "supplier", "delete", supplier_id, before, None)
 
 
@@ -382,6 +395,10 @@ async def create_product(
     ``supplier_code`` names no supplier of the tenant."""
     customer_id = tenant_of(session)
     await _ensure_product_code_free(session, customer_id, data.product_code)
+    if data.supplier_code is not None:
+        # Shared catalog lock: a supplier deleted meanwhile is either gone now (422) or
+        # sees this product and refuses (409), instead of silently unlinking it.
+        await hold_tenant_lock(session, customer_id, CATALOG, shared=True)
     supplier_id = await _supplier_id_of(session, customer_id, data.supplier_code)
     product = Product(
         customer_id=customer_id,
@@ -410,6 +427,8 @@ async def update_product(
     values = changes.model_dump(exclude_unset=True)
     if values.get("product_code", product.product_code) != product.product_code:
         await _ensure_product_code_free(session, customer_id, values["product_code"])
+    if values.get("supplier_code") is not None:
+        await hold_tenant_lock(session, customer_id, CATALOG, shared=True)
     if "supplier_code" in values:
         values["supplier_id"] = await _supplier_id_of(
             session, customer_id, values.pop("supplier_code")
@@ -429,6 +448,7 @@ async def delete_product(
     """Delete a product that nothing references; 409 naming the history otherwise.
     The audit log keeps the row as it was and who deleted it."""
     customer_id = tenant_of(session)
+    await _hold_catalog_for_delete(session, customer_id)
     product = await _product(session, customer_id, product_id)
     tables = await repository.referenced_by(
         session,
@@ -444,5 +464,6 @@ async def delete_product(
             "Its history is kept; to retire the product, update it with is_active=false.",
         )
     before = _dump(await _product_read(session, customer_id, product))
-    await repository.delete(session, product)
+    if not await repository.delete(session, product):
+        raise NotFound(f"no product with id {product_id}")
     await _audit(session, actor, "product", "delete", product_id, before, None)

@@ -62,6 +62,7 @@ from shelfops.edi.document import (
 from shelfops.edi.facts import Facts, InventoryFact, Quantity, Ref, SaleFact, ShipmentLine
 from shelfops.edi.repository import OrderInfo, ProductInfo, SaleRow, SnapshotRow
 from shelfops.kit.limits import MAX_UNITS
+from shelfops.kit.locks import CATALOG, hold_tenant_lock
 from shelfops.models import POStatus
 
 LINKABLE = (POStatus.APPROVED.value, POStatus.EDITED.value, POStatus.RECEIVED.value)
@@ -188,6 +189,8 @@ async def apply_facts(session: AsyncSession, *, customer_id: uuid.UUID, facts: F
     product_refs = [f.product for f in facts.inventory] + [f.product for f in facts.sales]
     product_refs += [f.product for f in facts.receipts] + [f.product for f in facts.shipments]
     product_refs += [f.product for f in facts.invoices]
+    # Resolve codes under the catalog lock (shared): see kit/locks.py.
+    await hold_tenant_lock(session, customer_id, CATALOG, shared=True)
     resolver = _Resolver(
         await repository.stores_by_code(
             session, customer_id=customer_id, codes=(r.value for r in store_refs)

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shelfops.ingest.schemas import SPECS, FileSpec, IngestKind
 from shelfops.ingest.validate import Lookup
+from shelfops.kit.locks import hold_tenant_lock
 from shelfops.models import IntegrationSyncLog
 from shelfops.models.base import utcnow
 
@@ -46,6 +47,11 @@ async def dialect_name(session: AsyncSession) -> str:
     """``postgresql`` or ``sqlite``."""
     connection = await session.connection()
     return connection.dialect.name
+
+
+def load_lock(spec: FileSpec) -> str:
+    """The name of the tenant lock that one load into ``spec``'s table holds at a time."""
+    return f"ingest:{_table(spec).name}"
 
 
 def _table(spec: FileSpec) -> Table:
@@ -192,13 +198,10 @@ async def merge_stage(
     """
     table = _table(spec)
     dialect = await dialect_name(session)
+    # Serialise concurrent loads of the same table for the same tenant, so the anti-join
+    # below cannot race another transaction inserting the same keys.
+    await hold_tenant_lock(session, customer_id, load_lock(spec))
     if dialect == "postgresql":
-        # Serialise concurrent loads of the same table for the same tenant, so the
-        # anti-join below cannot race another transaction inserting the same keys.
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"shelfops.ingest:{customer_id}:{table.name}"},
-        )
         await session.execute(text(f"SET LOCAL work_mem = '{_MERGE_WORK_MEM}'"))
         # Temp tables are never auto-analysed; the join plans need row counts.
         await session.execute(text(f"ANALYZE {stage.name}"))

@@ -48,6 +48,7 @@ from shelfops.ingest.validate import (
     validate_chunk,
 )
 from shelfops.kit.errors import ValidationFailed
+from shelfops.kit.locks import CATALOG, hold_tenant_lock
 from shelfops.models.base import utcnow
 
 DEFAULT_CHUNK_ROWS = 500_000
@@ -159,6 +160,14 @@ async def ingest_file(
     if run.problems:
         raise run.reject()
 
+    # Codes are resolved under the tenant's catalog lock (shared), so a store or product
+    # deleted meanwhile either waits for this file or is gone before its code is looked
+    # up; no row is written for a deleted code. A catalog file also takes its table's
+    # load lock now, so that its inserted/updated counts (from the rows stored before
+    # the upsert) cannot be skewed by a concurrent load of the same table.
+    await hold_tenant_lock(session, customer_id, CATALOG, shared=True)
+    if spec.is_catalog:
+        await hold_tenant_lock(session, customer_id, repository.load_lock(spec))
     lookups = {
         column.references: await repository.lookup(
             session, customer_id=customer_id, kind=column.references

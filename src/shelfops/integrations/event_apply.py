@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shelfops.integrations.event_schemas import Event, InventoryAdjustmentEvent, SaleEvent
 from shelfops.kit.db import tenant_of
+from shelfops.kit.locks import CATALOG, hold_tenant_lock
 from shelfops.models import (
     IntegrationEvent,
     IntegrationSyncLog,
@@ -125,6 +126,8 @@ async def apply_events(
     """
     if tenant_of(session) != customer_id:
         raise RuntimeError("session is bound to another tenant")
+    # Resolve codes under the catalog lock (shared): see kit/locks.py.
+    await hold_tenant_lock(session, customer_id, CATALOG, shared=True)
     batch = _Batch(
         customer_id=customer_id,
         source_name=source_name,

@@ -135,6 +135,11 @@ class ReorderPolicy(TenantMixin, Timestamped, Base):
     on_hand: Mapped[float | None] = mapped_column(Float, Computed(ON_HAND_SQL, persisted=True))
 
 
+# Kept verbatim in sync with migration 0013.
+PRODUCT_TARGET_SQL = "product_id IS NOT NULL"
+CATEGORY_TARGET_SQL = "category IS NOT NULL AND product_id IS NULL"
+
+
 class ServiceLevelTarget(TenantMixin, Base):
     """A planner's service-level target for a whole category or one product (all stores).
     The most specific wins: store × product override, then product, then category, then
@@ -143,6 +148,25 @@ class ServiceLevelTarget(TenantMixin, Base):
     __tablename__ = "service_level_targets"
     __table_args__ = (
         UniqueConstraint("customer_id", "category", "product_id"),
+        # The constraint above never fires for a target, whose category or product_id
+        # is NULL (NULLs are never equal): one target per product and per category is
+        # kept by these partial indexes (migration 0013).
+        Index(
+            "uq_service_level_targets_product",
+            "customer_id",
+            "product_id",
+            unique=True,
+            postgresql_where=text(PRODUCT_TARGET_SQL),
+            sqlite_where=text(PRODUCT_TARGET_SQL),
+        ),
+        Index(
+            "uq_service_level_targets_category",
+            "customer_id",
+            "category",
+            unique=True,
+            postgresql_where=text(CATEGORY_TARGET_SQL),
+            sqlite_where=text(CATEGORY_TARGET_SQL),
+        ),
         CheckConstraint("service_level > 0 AND service_level < 1", name="service_level"),
         CheckConstraint("category IS NOT NULL OR product_id IS NOT NULL", name="scope"),
         one_of("kind", ["cycle", "fill_rate"]),

@@ -43,6 +43,7 @@ from shelfops.forecasting.errors import ForecastInputError
 from shelfops.forecasting.panel import Panel
 from shelfops.forecasting.pipeline import Forecast
 from shelfops.kit.db import tenant_transaction
+from shelfops.kit.locks import FORECASTS, hold_tenant_lock
 from shelfops.models import ModelVersion
 from shelfops.models.base import utcnow
 from shelfops.monitoring import forecasts_repository as repository
@@ -164,6 +165,10 @@ async def generate_forecasts(
         created_at=utcnow(),
     )
     async with tenant_transaction(sessionmaker, customer_id) as session:
+        # Two runs for a tenant at once (a manual trigger during the nightly one) would
+        # both delete the rows and then both insert them: the second insert fails
+        # on the primary key. Taken in turn, the later run replaces the earlier's rows.
+        await hold_tenant_lock(session, customer_id, FORECASTS)
         report.rows_replaced, report.accuracy_rows_removed = await repository.delete_forecasts(
             session,
             customer_id=customer_id,

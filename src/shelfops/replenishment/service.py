@@ -78,6 +78,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shelfops.config import Settings
 from shelfops.kit.db import tenant_of, tenant_transaction
 from shelfops.kit.errors import NotFound, ValidationFailed
+from shelfops.kit.locks import SERVICE_LEVEL_TARGETS, hold_tenant_lock
 from shelfops.models import POStatus, ReorderPolicy, ServiceLevelTarget, Severity
 from shelfops.models.base import utcnow
 from shelfops.registry import service as registry
@@ -1267,6 +1268,10 @@ async def put_target(
         session, customer_id=customer_id, category=data.category
     ):
         raise _unknown("category", f"no product is in category {data.category!r}")
+    # One writer of the tenant's targets at a time: the lookup below finds no row for a
+    # new scope, so two PUTs at once would both insert one (the unique key cannot catch
+    # it, a NULL category or product_id is never equal to another).
+    await hold_tenant_lock(session, customer_id, SERVICE_LEVEL_TARGETS)
     target = await repository.find_target(
         session, customer_id=customer_id, category=data.category, product_id=data.product_id
     )
@@ -1304,6 +1309,8 @@ async def put_target(
 
 async def delete_target(session: AsyncSession, *, target_id: int, actor: Principal) -> None:
     """Remove a target (the next broader one applies again), with an audit row."""
+    # A second DELETE at once waits, then finds the row gone (404, no second audit row).
+    await hold_tenant_lock(session, tenant_of(session), SERVICE_LEVEL_TARGETS)
     target = await repository.get_target(
         session, customer_id=tenant_of(session), target_id=target_id
     )

@@ -1,0 +1,44 @@
+"""Per-tenant transaction locks for work that must not interleave.
+
+On PostgreSQL these are advisory locks held until the transaction ends
+(``pg_advisory_xact_lock``), keyed by a name and the tenant, so one tenant's work never
+waits for another's. SQLite lets one writer at a time into the whole database, which
+already serialises the same work, so there the calls do nothing.
+
+Names in use:
+
+* :data:`CATALOG` — held *shared* by everything that resolves store, product or supplier
+  codes into rows it writes (ingestion, catalog writes that name a supplier, EDI and
+  event imports), and *exclusively* by a catalog delete. A delete then waits for those
+  writers (and sees what they wrote when it checks for references), and they wait for
+  it (and find the code gone), so no row is written for a deleted store or product.
+* ``ingest:<table>`` — one load into a tenant's table at a time (see ``ingest``).
+* :data:`SERVICE_LEVEL_TARGETS`, :data:`FORECASTS` — one writer of those at a time.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+CATALOG = "catalog"
+SERVICE_LEVEL_TARGETS = "service-level-targets"
+FORECASTS = "forecasts"
+
+
+async def hold_tenant_lock(
+    session: AsyncSession, customer_id: uuid.UUID, name: str, *, shared: bool = False
+) -> None:
+    """Wait for, then hold until the transaction ends, the tenant's lock ``name``
+    (``shared``: alongside other shared holders, but not with an exclusive one).
+    Taking it again in the same mode in the same transaction returns at once."""
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    await session.execute(
+        text(f"SELECT {function}(hashtextextended(:key, 0))"),
+        {"key": f"shelfops.{name}:{customer_id}"},
+    )
