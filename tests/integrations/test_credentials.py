@@ -654,3 +654,22 @@ async def _reveal_in_new_process(settings: Settings, tenant: Tenant, name: str) 
     # Its own engine, as another `shelfops` process would have (this test is not async).
     async with sessionmaker_scope(settings) as sessionmaker:
         return await reveal(sessionmaker, settings, tenant, name)
+
+
+async def test_the_same_credential_written_and_deleted_at_once_stays_consistent(
+    client: httpx.AsyncClient, tenant_a: Tenant
+) -> None:
+    # Ten PUTs of a new name each found no row and inserted one: 500s on the unique key.
+    puts = await asyncio.gather(*(put(client, tenant_a, "erp", f"{SECRET}-{i}") for i in range(10)))
+    assert [p.status_code for p in puts] == [200] * 10
+    listed = (await client.get(API, headers=tenant_a.headers())).json()
+    assert [c["name"] for c in listed] == ["erp"]
+    # Five DELETEs: one removes it (and is audited), the others find nothing.
+    deletes = await asyncio.gather(
+        *(client.delete(f"{API}/erp", headers=tenant_a.headers()) for _ in range(5))
+    )
+    assert sorted(d.status_code for d in deletes) == [204] + [404] * 4
+    audit = await client.get(
+        "/api/v1/audit-log", params={"action": "credential.delete"}, headers=tenant_a.headers()
+    )
+    assert audit.json()["total"] == 1

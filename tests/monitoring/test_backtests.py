@@ -3,6 +3,7 @@ direct computation gives, one row per version and date, and reruns replace them.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
 from pathlib import Path
@@ -136,6 +137,31 @@ async def test_a_daily_rerun_replaces_its_row(
     rows = await table_rows(sessionmaker, cid, BacktestResult)
     assert (again.rows_written, again.rows_replaced, len(rows)) == (1, 1, 1)
     assert rows[0].mae == 1.0
+
+
+async def test_scoring_and_daily_backtests_run_at_once_write_each_row_once(
+    sessionmaker: Sessions, migrated: Settings, tmp_path: Path
+) -> None:
+    # Two scoring runs each inserted the same unscored rows (the second failed on the
+    # unique key); daily backtests each deleted, then each inserted their row (two rows,
+    # the table has no natural key). The tenant locks make them take turns.
+    tenant, ids = await small_tenant(sessionmaker, tmp_path)
+    cid = tenant.customer_id
+    await plain_champion(sessionmaker, tenant)
+    async with tenant_transaction(sessionmaker, cid) as session:
+        session.add(forecast(cid, ids, "S1|P1", JAN1, 4.0, (2.0, 6.0)))
+    scored = await asyncio.gather(
+        *(compute_accuracy(sessionmaker, migrated, customer_id=cid) for _ in range(3))
+    )
+    assert sorted(r.accuracy_rows for r in scored) == [0, 0, 1]
+    backtests = await asyncio.gather(
+        *(
+            run_daily_backtest(sessionmaker, migrated, customer_id=cid, forecast_date=JAN1)
+            for _ in range(3)
+        )
+    )
+    assert [r.rows_written for r in backtests] == [1, 1, 1]
+    assert len(await table_rows(sessionmaker, cid, BacktestResult)) == 1
 
 
 async def test_daily_skips_without_a_champion_or_scores(

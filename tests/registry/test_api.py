@@ -4,6 +4,7 @@ log, bad input, and seed 003's own SQL next to what the API answers."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import sqlite3
@@ -846,3 +847,30 @@ async def test_an_api_promotion_is_committed(
     row = (await versions(sessionmaker, tenant_a))["v1"]
     assert row.status == answer["status"] == "champion"
     assert row.promoted_at == dt.datetime.fromisoformat(answer["promoted_at"])
+
+
+async def test_promotions_and_rollbacks_at_once_leave_exactly_one_champion(
+    client: httpx.AsyncClient, sessionmaker: Sessions, tenant_a: Tenant
+) -> None:
+    # Each waited for the champion's row lock, then re-read only that row (no longer
+    # champion) and crowned its own version beside the other's: two champions. With the
+    # tenant's registry lock they take turns; each sees the champion the last one made.
+    await add_versions(
+        sessionmaker,
+        tenant_a,
+        V("v1", CHAMPION),
+        V("v2", CANDIDATE),
+        V("v3", CANDIDATE),
+        V("v4", CANDIDATE),
+    )
+    answers = await asyncio.gather(
+        _post(client, tenant_a, "/v2/promote", REASON),
+        _post(client, tenant_a, "/v3/promote", REASON),
+        _post(client, tenant_a, "/v4/promote", REASON),
+        _post(client, tenant_a, "/rollback", REASON),
+    )
+    assert all(a.status_code in (200, 409) for a in answers), [a.text for a in answers]
+    now = await statuses(sessionmaker, tenant_a)
+    assert list(now.values()).count("champion") == 1, now
+    # Every version that was champion and was replaced is archived, never left beside it.
+    assert set(now.values()) <= {"champion", "archived", "candidate"}

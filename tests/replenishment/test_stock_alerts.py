@@ -197,3 +197,43 @@ async def test_the_database_refuses_a_second_open_alert_with_the_same_key(
         await repository.insert_alerts_unless_open(session, [row("second")])
     stored = await h.alerts(sessionmaker, tenant_a)
     assert [a.message for a in stored] == ["first"]
+
+
+async def test_auto_resolving_leaves_an_alert_a_person_closed_meanwhile(
+    sessionmaker: Sessions, tenant_a: Tenant
+) -> None:
+    # The daily job reads the open alerts at its start and resolves the cleared ones at its
+    # end; a planner who dismissed one in between keeps the dismissal (and its audit row
+    # stays true), while an alert still open or acknowledged is resolved.
+    chain = await h.build_chain(sessionmaker, tenant_a)
+    ids = {}
+    async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+        for product, status in (("P1", "dismissed"), ("P2", "acknowledged"), ("P3", "open")):
+            store_id, product_id = chain.key("S1", product)
+            ids[product] = uuid.uuid4()
+            await repository.insert_alerts_unless_open(
+                session,
+                [
+                    {
+                        "alert_id": ids[product],
+                        "customer_id": tenant_a.customer_id,
+                        "store_id": store_id,
+                        "product_id": product_id,
+                        "alert_type": "stockout_predicted",
+                        "severity": "warning",
+                        "message": product,
+                        "alert_metadata": {},
+                        "dedupe_key": f"stockout_predicted:{store_id}:{product_id}",
+                        "status": status,
+                        "created_at": utcnow(),
+                    }
+                ],
+            )
+    async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
+        await repository.update_alerts(
+            session,
+            [{"alert_id": alert_id, "status": "resolved"} for alert_id in ids.values()],
+            only_if_status=repository.OPEN_ALERT_STATUSES,
+        )
+    stored = {a.message: a.status for a in await h.alerts(sessionmaker, tenant_a)}
+    assert stored == {"P1": "dismissed", "P2": "resolved", "P3": "resolved"}

@@ -24,6 +24,7 @@ from shelfops.integrations.config import CREDENTIAL_NAME_PATTERN
 from shelfops.integrations.schemas import MAX_SECRET_CHARS, CredentialKind, CredentialRead
 from shelfops.kit.db import tenant_of
 from shelfops.kit.errors import NotFound, ValidationFailed
+from shelfops.kit.locks import CREDENTIALS, hold_tenant_lock
 from shelfops.models import IntegrationCredential
 from shelfops.tenants import audit
 from shelfops.tenants.service import Principal
@@ -64,6 +65,10 @@ async def put_credential(
     customer_id = tenant_of(session)
     check_name(name)
     _check_secret(kind, secret)
+    # One writer of the tenant's credentials at a time: two PUTs of a new name would both
+    # insert it, and a rotation reading the old ciphertext would write it back over a
+    # PUT's new secret.
+    await hold_tenant_lock(session, customer_id, CREDENTIALS)
     author = actor.key_name if actor else CLI_AUTHOR
     ciphertext = CredentialCipher.from_settings(settings).encrypt(
         customer_id=customer_id, name=name, secret=secret
@@ -112,6 +117,7 @@ async def delete_credential(session: AsyncSession, *, name: str, actor: Principa
     """Delete a credential; audited. Profiles still naming it fail their next poll with
     an error naming it."""
     customer_id = tenant_of(session)
+    await hold_tenant_lock(session, customer_id, CREDENTIALS)
     row = await _get(session, customer_id, check_name(name))
     if row is None:
         raise NotFound(f"no integration credential named {name!r}")
@@ -162,6 +168,7 @@ async def rotate(session: AsyncSession, *, settings: Settings) -> int:
     ``updated_at``/``updated_by`` keep saying when the *secret* was last set."""
     customer_id = tenant_of(session)
     cipher = CredentialCipher.from_settings(settings)
+    await hold_tenant_lock(session, customer_id, CREDENTIALS)
     rows = list(
         await session.execute(
             select(

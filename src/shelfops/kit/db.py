@@ -126,8 +126,14 @@ def _sqlite_lock_for_update(state: ORMExecuteState) -> None:
     if getattr(state.statement, "_for_update_arg", None) is None:
         return
     connection = state.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
+    if connection.dialect.name == "sqlite":
+        take_sqlite_write_lock(connection)
+
+
+def take_sqlite_write_lock(connection: Connection) -> None:
+    """Open the SQLite connection's transaction with the database's write lock now
+    (``BEGIN IMMEDIATE``, waiting out the busy timeout), unless its transaction is
+    already open: then it has written, so it holds the write lock already."""
     dbapi_connection: Any = connection.connection.dbapi_connection
     # aiosqlite's adapter keeps the sqlite3 connection's state on its ``_connection``.
     driver = getattr(dbapi_connection, "_connection", dbapi_connection)

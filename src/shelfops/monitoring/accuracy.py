@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shelfops.config import Settings
 from shelfops.kit.db import tenant_transaction
+from shelfops.kit.locks import FORECASTS, hold_tenant_lock
 from shelfops.models.base import utcnow
 from shelfops.monitoring import jobs_repository as repository
 
@@ -66,6 +67,9 @@ async def compute_accuracy(
     """
     report = AccuracyReport(customer_id=customer_id, since=since)
     async with tenant_transaction(sessionmaker, customer_id) as session:
+        # Scoring takes turns with other scoring runs (each would insert the same unscored
+        # rows) and with forecast runs (which replace forecasts and their scores).
+        await hold_tenant_lock(session, customer_id, FORECASTS)
         report.accuracy_rows = await repository.insert_accuracy(
             session, customer_id=customer_id, evaluated_at=utcnow(), since=since
         )

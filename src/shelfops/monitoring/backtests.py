@@ -52,6 +52,7 @@ from shelfops.forecasting.metrics import EvaluationSet, mase_scale, pooled_metri
 from shelfops.forecasting.panel import Panel
 from shelfops.forecasting.pipeline import PipelineConfig
 from shelfops.kit.db import tenant_transaction
+from shelfops.kit.locks import BACKTESTS, hold_tenant_lock
 from shelfops.models.base import utcnow
 from shelfops.monitoring import jobs_repository as repository
 from shelfops.registry import service as registry
@@ -189,6 +190,8 @@ async def run_daily_backtest(
         scores, levels = await asyncio.to_thread(_daily_scores, usable, history, day)
         report.points = len(usable)
         report.metrics = {k: scores.get(k) for k in COLUMN_METRICS}
+        # Runs of one tenant take turns replacing rows (the table has no natural key).
+        await hold_tenant_lock(session, customer_id, BACKTESTS)
         report.rows_replaced = await repository.delete_backtests(
             session,
             customer_id=customer_id,
@@ -379,6 +382,8 @@ async def run_weekly_backtest(
     ]
     report.forecast_dates = [row["forecast_date"] for row in rows]
     async with tenant_transaction(sessionmaker, customer_id) as session:
+        # Runs of one tenant take turns replacing rows (the table has no natural key).
+        await hold_tenant_lock(session, customer_id, BACKTESTS)
         report.rows_replaced = await repository.delete_backtests(
             session,
             customer_id=customer_id,

@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shelfops.models import (
@@ -26,6 +26,13 @@ from shelfops.models import (
 _VERSION = re.compile(r"^v(\d+)$")
 
 
+def _locked(query: Select[ModelVersion]) -> Select[ModelVersion]:
+    # Row-locked, and read afresh: a version this session loaded before it waited for the
+    # lock may have changed status meanwhile (the session's pending changes are flushed
+    # before the query, so none is lost).
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
 async def get_version(
     session: AsyncSession,
     *,
@@ -41,7 +48,7 @@ async def get_version(
         ModelVersion.model_name == model_name,
         ModelVersion.version == version,
     )
-    return await session.scalar(query.with_for_update() if for_update else query)
+    return await session.scalar(_locked(query) if for_update else query)
 
 
 async def versions_with_status(
@@ -62,7 +69,7 @@ async def versions_with_status(
         )
         .order_by(ModelVersion.created_at.desc())
     )
-    rows = await session.scalars(query.with_for_update() if for_update else query)
+    rows = await session.scalars(_locked(query) if for_update else query)
     return rows.all()
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shelfops.kit.db import tenant_of
 from shelfops.kit.errors import Conflict, NotFound, ValidationFailed
+from shelfops.kit.locks import hold_tenant_lock, registry_lock
 from shelfops.models import DecisionAction, ModelDecision, ModelStatus, ModelVersion
 from shelfops.models.base import utcnow
 from shelfops.registry import repository
@@ -29,6 +30,13 @@ from shelfops.tenants.service import Principal
 
 DEFAULT_MODEL = "demand_forecast"
 GATE_ACTOR = "promotion_gate"
+
+
+async def _hold_registry(session: AsyncSession, model_name: str) -> None:
+    # Before any version is read: a row lock on the champion is not enough, because a
+    # second promotion waiting on it re-reads only that row (no longer champion) under
+    # READ COMMITTED, never sees the newly crowned one, and crowns its own beside it.
+    await hold_tenant_lock(session, tenant_of(session), registry_lock(model_name))
 
 
 async def _version(
@@ -149,6 +157,7 @@ async def apply_verdict(
     session: AsyncSession, row: ModelVersion, *, verdict: Verdict, trigger: str
 ) -> ModelDecision:
     """Move a freshly registered ``candidate`` to the status the gate decided."""
+    await _hold_registry(session, row.model_name)
     if row.status != ModelStatus.CANDIDATE.value:
         raise Conflict(f"{row.version} is {row.status}; only a candidate goes through the gate")
     previous = None
@@ -195,6 +204,7 @@ async def promote(
     overrode the gate. Archived versions and the current champion cannot be promoted.
     """
     reason = _check_reason(reason)
+    await _hold_registry(session, model_name)
     row = await _version(session, tenant_of(session), model_name, version)
     if row.status == ModelStatus.ARCHIVED.value:
         raise Conflict(f"{version} is archived; archived versions cannot be promoted")
@@ -232,6 +242,7 @@ async def rollback(
     champion is archived. 409 when there is no earlier champion to return to."""
     reason = _check_reason(reason)
     customer_id = tenant_of(session)
+    await _hold_registry(session, model_name)
     current = await champion(session, model_name=model_name, lock=True)
     if current is None:
         raise Conflict(f"model {model_name!r} has no champion to roll back from")
@@ -282,6 +293,7 @@ async def set_status(
     reason = _check_reason(reason)
     if status not in (ModelStatus.SHADOW, ModelStatus.ARCHIVED):
         raise ValidationFailed.at(["body", "status"], "only shadow or archived")
+    await _hold_registry(session, model_name)
     row = await _version(session, tenant_of(session), model_name, version)
     if row.status == ModelStatus.ARCHIVED.value:
         raise Conflict(f"{version} is archived; archived is final")

@@ -209,6 +209,9 @@ async def sync_alerts(
             }
             for row in resolve
         ],
+        # The alerts were read at the start of the job: one a person acknowledged is
+        # still resolved, one a person dismissed or resolved meanwhile keeps that decision.
+        only_if_status=repository.OPEN_ALERT_STATUSES,
     )
     return sync
 

@@ -755,11 +755,24 @@ async def insert_alerts_unless_open(session: AsyncSession, rows: Sequence[dict[s
         await session.execute(statement, list(rows[start : start + WRITE_CHUNK]))
 
 
-async def update_alerts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+async def update_alerts(
+    session: AsyncSession,
+    rows: Sequence[dict[str, Any]],
+    *,
+    only_if_status: Sequence[str] | None = None,
+) -> None:
     """Bulk update of alerts by primary key (each dict: ``alert_id`` and the columns to
-    set)."""
+    set). ``only_if_status``: leave a row alone unless its status is still one of these
+    (a person may have moved it since it was read)."""
+    statement = update(Alert)
+    if only_if_status is not None:
+        # SQLAlchemy cannot mirror a conditional bulk update into loaded objects; the
+        # callers do not read those objects again.
+        # (An OR of equalities: an IN list cannot be used in an executemany.)
+        still = or_(*(Alert.status == status for status in only_if_status))
+        statement = statement.where(still).execution_options(synchronize_session=None)
     for start in range(0, len(rows), WRITE_CHUNK):
-        await session.execute(update(Alert), list(rows[start : start + WRITE_CHUNK]))
+        await session.execute(statement, list(rows[start : start + WRITE_CHUNK]))
 
 
 async def delete_suggested_orders(
