@@ -46,6 +46,16 @@ async def _store_id(sessions: Sessions, tenant: Tenant, code: str) -> int:
         return next(s.store_id for s in page.items if s.store_code == code)
 
 
+async def _pop_up_store_with_sales(
+    sessions: Sessions, load: Load, tenant: Tenant, directory: Path
+) -> tuple[int, Path]:
+    """The catalog plus a store S9 nothing refers to yet, and a sales file for S9."""
+    await load_catalog(load, tenant.customer_id)
+    await load(tenant.customer_id, IngestKind.STORES, NEW_STORE)
+    store_id = await _store_id(sessions, tenant, "S9")
+    return store_id, write(directory, IngestKind.SALES, SALES_AT_NEW_STORE)
+
+
 async def _delete_store(sessions: Sessions, tenant: Tenant, store_id: int) -> None:
     async with tenant_transaction(sessions, tenant.customer_id) as session:
         await catalog.delete_store(session, store_id=store_id)
@@ -54,10 +64,7 @@ async def _delete_store(sessions: Sessions, tenant: Tenant, store_id: int) -> No
 async def test_a_store_deleted_while_its_sales_load_is_refused_not_orphaning_them(
     sessionmaker: Sessions, load: Load, tenant_a: Tenant, tmp_path: Path
 ) -> None:
-    await load_catalog(load, tenant_a.customer_id)
-    await load(tenant_a.customer_id, IngestKind.STORES, NEW_STORE)
-    store_id = await _store_id(sessionmaker, tenant_a, "S9")
-    sales = write(tmp_path, IngestKind.SALES, SALES_AT_NEW_STORE)
+    store_id, sales = await _pop_up_store_with_sales(sessionmaker, load, tenant_a, tmp_path)
 
     async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
         await ingest.ingest_file(
@@ -73,10 +80,7 @@ async def test_a_store_deleted_while_its_sales_load_is_refused_not_orphaning_the
 async def test_sales_loaded_while_their_store_is_deleted_are_rejected_as_unknown(
     sessionmaker: Sessions, load: Load, tenant_a: Tenant, tmp_path: Path
 ) -> None:
-    await load_catalog(load, tenant_a.customer_id)
-    await load(tenant_a.customer_id, IngestKind.STORES, NEW_STORE)
-    store_id = await _store_id(sessionmaker, tenant_a, "S9")
-    sales = write(tmp_path, IngestKind.SALES, SALES_AT_NEW_STORE)
+    store_id, sales = await _pop_up_store_with_sales(sessionmaker, load, tenant_a, tmp_path)
 
     async def _load_sales() -> None:
         async with tenant_transaction(sessionmaker, tenant_a.customer_id) as session:
