@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import math
+import uuid
 from pathlib import Path
 
 import polars as pl
@@ -121,14 +122,20 @@ async def test_daily_metrics_equal_the_hand_computation(
     assert report.metrics["mae"] == row.mae
 
 
-async def test_a_daily_rerun_replaces_its_row(
-    sessionmaker: Sessions, migrated: Settings, tmp_path: Path
-) -> None:
+async def _one_forecast_of_the_champion(sessionmaker: Sessions, tmp_path: Path) -> uuid.UUID:
+    """A small tenant whose champion forecast S1|P1 for JAN1 (4.0, band 2.0-6.0)."""
     tenant, ids = await small_tenant(sessionmaker, tmp_path)
     cid = tenant.customer_id
     await plain_champion(sessionmaker, tenant)
     async with tenant_transaction(sessionmaker, cid) as session:
         session.add(forecast(cid, ids, "S1|P1", JAN1, 4.0, (2.0, 6.0)))
+    return cid
+
+
+async def test_a_daily_rerun_replaces_its_row(
+    sessionmaker: Sessions, migrated: Settings, tmp_path: Path
+) -> None:
+    cid = await _one_forecast_of_the_champion(sessionmaker, tmp_path)
     await compute_accuracy(sessionmaker, migrated, customer_id=cid)
     await run_daily_backtest(sessionmaker, migrated, customer_id=cid, forecast_date=JAN1)
 
@@ -145,11 +152,7 @@ async def test_scoring_and_daily_backtests_run_at_once_write_each_row_once(
     # Two scoring runs each inserted the same unscored rows (the second failed on the
     # unique key); daily backtests each deleted, then each inserted their row (two rows,
     # the table has no natural key). The tenant locks make them take turns.
-    tenant, ids = await small_tenant(sessionmaker, tmp_path)
-    cid = tenant.customer_id
-    await plain_champion(sessionmaker, tenant)
-    async with tenant_transaction(sessionmaker, cid) as session:
-        session.add(forecast(cid, ids, "S1|P1", JAN1, 4.0, (2.0, 6.0)))
+    cid = await _one_forecast_of_the_champion(sessionmaker, tmp_path)
     scored = await asyncio.gather(
         *(compute_accuracy(sessionmaker, migrated, customer_id=cid) for _ in range(3))
     )
